@@ -1,0 +1,552 @@
+using System.Collections.Concurrent;
+using Akka.Event;
+using ActorStream.Kafka.Messages;
+using Confluent.Kafka;
+
+namespace ActorStream.Kafka.Internal;
+
+/// <summary>
+/// Owns one Confluent consumer on a dedicated thread: polls, buffers records per partition
+/// (<see cref="PartitionLease"/>), pauses partitions whose buffer is full, runs the rebalance
+/// hand-over, and serves commits through a <see cref="CommitWorker"/> so that a slow commit never
+/// blocks polling.
+/// </summary>
+internal sealed class ConsumerLoop : ICommitTarget
+{
+    private static int _instances;
+
+    private readonly ConsumerLoopOptions _options;
+    private readonly Subscription _subscription;
+    private readonly ILoggingAdapter _log;
+    private readonly EventStream? _events;
+    private readonly IConsumerLoopListener _listener;
+    private readonly ConcurrentQueue<Action> _commands = new();
+    private readonly ConcurrentDictionary<ICommitFlusher, byte> _flushers = new();
+    private readonly Dictionary<TopicPartition, PartitionLease> _leases = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Thread _thread;
+    private readonly CommitWorker _commits;
+    private readonly int _resumeBelow;
+    private IConsumer<byte[], byte[]>? _consumer;
+    private long _epoch;
+    private volatile bool _closeRequested;
+    private volatile bool _emissionStopped;
+
+    public ConsumerLoop(ConsumerLoopOptions options, Subscription subscription, ILoggingAdapter log, EventStream? events, IConsumerLoopListener listener)
+    {
+        _options = options;
+        _subscription = subscription;
+        _log = log;
+        _events = events;
+        _listener = listener;
+        var n = Interlocked.Increment(ref _instances);
+        ConsumerId = options.ClientConfig.TryGetValue("client.id", out var clientId) && !string.IsNullOrEmpty(clientId)
+            ? $"{clientId}-{n}"
+            : $"actorstream-consumer-{n}";
+        _commits = new CommitWorker(this, options.CommitRetry, log);
+        _resumeBelow = options.MaxBufferedPerPartition / 2;
+        _thread = new Thread(Run) { IsBackground = true, Name = $"kafka-{ConsumerId}" };
+    }
+
+    public string ConsumerId { get; }
+
+    public string GroupId => _options.GroupId;
+
+    /// <summary>Guards the lease map against the commit worker; held while a commit is on the wire.</summary>
+    internal object AssignmentLock { get; } = new();
+
+    internal IConsumer<byte[], byte[]>? Consumer => _consumer;
+
+    /// <summary>Completes when the consumer was closed and disposed.</summary>
+    public Task Closed => _closed.Task;
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Stops fetching (all partitions paused) but keeps the consumer for commits.</summary>
+    public void StopEmission()
+    {
+        if (_emissionStopped)
+        {
+            return;
+        }
+
+        _emissionStopped = true;
+        foreach (var lease in LeasesSnapshot())
+        {
+            lease.Signal();
+        }
+
+        Post(() =>
+        {
+            var tps = _leases.Values.Where(l => !l.Paused).ToList();
+            if (tps.Count > 0 && _consumer is not null)
+            {
+                SafePause(tps);
+            }
+        });
+    }
+
+    /// <summary>True once the source was stopped: no more records are fetched or emitted.</summary>
+    public bool EmissionStopped => _emissionStopped;
+
+    private List<PartitionLease> LeasesSnapshot()
+    {
+        lock (AssignmentLock)
+        {
+            return _leases.Values.ToList();
+        }
+    }
+
+    /// <summary>Asks the consumer thread to close the consumer (final revoke hand-over included).</summary>
+    public Task CloseAsync()
+    {
+        _closeRequested = true;
+        return _closed.Task;
+    }
+
+    /// <summary>Stage: a lease's buffer drained below the resume mark.</summary>
+    public void RequestResume(PartitionLease lease) => Post(() =>
+    {
+        lease.ResumeHandled();
+        ResumeNow(lease);
+    });
+
+    /// <summary>
+    /// Stage: restart a partition's stream from its last committed offset, e.g. after its
+    /// sub-source was cancelled. Emits a new lease for the same assignment.
+    /// </summary>
+    public void RestartPartition(PartitionLease lease) => Post(() =>
+    {
+        if (_consumer is null || !_leases.TryGetValue(lease.Partition, out var current) || !ReferenceEquals(current, lease))
+        {
+            return;
+        }
+
+        lease.CloseEmission();
+        _listener.OnRevoked([lease]);
+        var replacement = new PartitionLease(lease.Partition, lease.AssignmentEpoch, lease.Generation + 1);
+        lock (AssignmentLock)
+        {
+            _leases[lease.Partition] = replacement;
+        }
+
+        try
+        {
+            var committed = _commits.LastCommitted(lease.Partition, lease.AssignmentEpoch)
+                ?? _consumer.Committed([lease.Partition], _options.CloseTimeout).FirstOrDefault()?.Offset.Value
+                ?? Offset.Unset.Value;
+            var offset = committed >= 0 ? new Offset(committed) : StartOffsetWhenNoCommit();
+            _consumer.Seek(new TopicPartitionOffset(lease.Partition, offset));
+            if (lease.Paused && !_emissionStopped)
+            {
+                _consumer.Resume([lease.Partition]);
+            }
+
+            _log.Info("Consumer {0}: restarted {1} from offset {2}", ConsumerId, lease.Partition, offset);
+        }
+        catch (KafkaException ex)
+        {
+            _listener.OnFailed(new InvalidOperationException($"Restarting {lease.Partition} failed: {ex.Error.Reason}", ex));
+            return;
+        }
+
+        _listener.OnAssigned([replacement]);
+    });
+
+    public Task CommitAsync(IReadOnlyCollection<PendingOffset> offsets, CancellationToken cancellationToken) =>
+        _commits.Enqueue(offsets, cancellationToken);
+
+    public void RegisterFlusher(ICommitFlusher flusher) => _flushers.TryAdd(flusher, 0);
+
+    public void UnregisterFlusher(ICommitFlusher flusher) => _flushers.TryRemove(flusher, out _);
+
+    /// <summary>Commit worker, under <see cref="AssignmentLock"/>: may this offset still be committed by us?</summary>
+    internal bool IsCommittable(in PendingOffset offset) =>
+        !_closeCompleted
+        && _leases.TryGetValue(offset.Partition, out var lease)
+        && lease.AssignmentEpoch == offset.AssignmentEpoch
+        && !lease.CommitsClosed;
+
+    private volatile bool _closeCompleted;
+
+    private void Post(Action command) => _commands.Enqueue(command);
+
+    private void Run()
+    {
+        try
+        {
+            _consumer = LibrdkafkaProperties.BuildClient(BuildConsumer, "actorstream.kafka.consumer.properties");
+            _commits.Start();
+            switch (_subscription)
+            {
+                case TopicSubscription topics:
+                    _consumer.Subscribe(topics.Topics);
+                    break;
+                case AssignmentSubscription assignment:
+                    AssignManually(assignment);
+                    break;
+            }
+
+            while (!_closeRequested)
+            {
+                RunCommands();
+                var record = _consumer.Consume(_options.PollTimeout);
+                if (record is null || record.IsPartitionEOF)
+                {
+                    continue;
+                }
+
+                if (!_leases.TryGetValue(record.TopicPartition, out var lease) || lease.EmissionClosed)
+                {
+                    continue;
+                }
+
+                lease.Enqueue(record);
+                KafkaMetrics.RecordsConsumed.Add(1);
+                if (!lease.Paused && lease.Count >= _options.MaxBufferedPerPartition)
+                {
+                    SafePause([lease]);
+
+                    // The stage may have drained the buffer before it could see the pause flag.
+                    if (lease.Count <= _resumeBelow)
+                    {
+                        ResumeNow(lease);
+                    }
+                }
+            }
+
+            RunCommands();
+            CloseConsumer();
+        }
+        catch (Exception ex)
+        {
+            _log.Error(ex, "Consumer {0} (group {1}) failed: {2}", ConsumerId, GroupId, ex.Message);
+            CloseAll(lost: true);
+            _listener.OnFailed(ex);
+        }
+        finally
+        {
+            _closeCompleted = true;
+            _commits.Stop();
+            try
+            {
+                _consumer?.Dispose();
+            }
+            catch (Exception ex)
+            {
+                _log.Warning("Consumer {0}: dispose failed: {1}", ConsumerId, ex.Message);
+            }
+
+            _listener.OnClosed();
+            _closed.TrySetResult();
+        }
+    }
+
+    private IConsumer<byte[], byte[]> BuildConsumer()
+    {
+        var config = new Dictionary<string, string>(_options.ClientConfig);
+        config.TryAdd("client.id", ConsumerId);
+        return new ConsumerBuilder<byte[], byte[]>(config)
+            .SetPartitionsAssignedHandler((_, partitions) =>
+            {
+                OnAssigned(partitions);
+                return partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Unset));
+            })
+            .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition).ToList()))
+            .SetPartitionsLostHandler((_, partitions) => OnLost(partitions.Select(p => p.TopicPartition).ToList()))
+            .SetErrorHandler((_, error) =>
+            {
+                if (error.IsFatal)
+                {
+                    _log.Error("Consumer {0}: fatal error {1}: {2}", ConsumerId, error.Code, error.Reason);
+                    _closeRequested = true;
+                    _listener.OnFailed(new KafkaException(error));
+                }
+                else
+                {
+                    _log.Warning("Consumer {0}: {1}: {2}", ConsumerId, error.Code, error.Reason);
+                }
+            })
+            .SetLogHandler((_, message) =>
+            {
+                if (message.Level <= SyslogLevel.Warning)
+                {
+                    _log.Warning("librdkafka {0} {1}: {2}", message.Name, message.Facility, message.Message);
+                }
+                else if (_log.IsDebugEnabled)
+                {
+                    _log.Debug("librdkafka {0} {1}: {2}", message.Name, message.Facility, message.Message);
+                }
+            })
+            .Build();
+    }
+
+    private void AssignManually(AssignmentSubscription assignment)
+    {
+        var leases = NewLeases(assignment.Partitions.Select(p => p.TopicPartition).ToList());
+        _consumer!.Assign(assignment.Partitions);
+        Announce(leases);
+    }
+
+    private void OnAssigned(List<TopicPartition> partitions)
+    {
+        var leases = NewLeases(partitions);
+        if (_emissionStopped)
+        {
+            // Paused after the assignment took effect (pausing unassigned partitions fails).
+            Post(() => SafePause(leases.Where(l => !l.EmissionClosed).ToList()));
+        }
+
+        Announce(leases);
+    }
+
+    private List<PartitionLease> NewLeases(IReadOnlyList<TopicPartition> partitions)
+    {
+        var epoch = Interlocked.Increment(ref _epoch);
+        var leases = partitions.Select(tp => new PartitionLease(tp, epoch, 0)).ToList();
+        lock (AssignmentLock)
+        {
+            foreach (var lease in leases)
+            {
+                _leases[lease.Partition] = lease;
+            }
+        }
+
+        return leases;
+    }
+
+    private void Announce(List<PartitionLease> leases)
+    {
+        var partitions = leases.Select(l => l.Partition).ToList();
+        _log.Info("Consumer {0} (group {1}): assigned {2}", ConsumerId, GroupId, Describe(partitions));
+        KafkaMetrics.PartitionEvents.Add(1, new KeyValuePair<string, object?>("event", "assigned"));
+        _listener.OnAssigned(leases);
+        Publish(new PartitionsAssigned(ConsumerId, GroupId, partitions));
+        try
+        {
+            _options.Handler?.OnAssigned(partitions);
+        }
+        catch (Exception ex)
+        {
+            _log.Error(ex, "Consumer {0}: partition event handler failed on assignment", ConsumerId);
+        }
+    }
+
+    /// <summary>
+    /// Orderly revocation: stop emission, let the user drain, flush pending commits, then release.
+    /// All steps share one deadline (revoke-timeout); past it, the partitions are released with
+    /// what was committed so far, so the new owner re-reads the rest (at-least-once).
+    /// </summary>
+    private void OnRevoked(List<TopicPartition> partitions)
+    {
+        var deadline = DateTime.UtcNow + _options.RevokeTimeout;
+        var leases = partitions.Select(tp => _leases.GetValueOrDefault(tp)).OfType<PartitionLease>().ToList();
+        foreach (var lease in leases)
+        {
+            lease.CloseEmission();
+        }
+
+        _log.Info("Consumer {0} (group {1}): revoking {2}", ConsumerId, GroupId, Describe(partitions));
+        KafkaMetrics.PartitionEvents.Add(1, new KeyValuePair<string, object?>("event", "revoked"));
+        _listener.OnRevoked(leases);
+
+        if (_options.Handler is { } handler)
+        {
+            WaitBounded(() => handler.OnRevokedAsync(partitions), deadline, "partition event handler (revoke)");
+        }
+
+        var flushers = _flushers.Keys.ToList();
+        if (flushers.Count > 0)
+        {
+            WaitBounded(() => Task.WhenAll(flushers.Select(f => f.FlushAsync(partitions))), deadline, "commit flush (revoke)");
+        }
+
+        // The commit worker may hold the lock while a commit of these partitions is on the wire;
+        // taking it here orders that commit before the release.
+        lock (AssignmentLock)
+        {
+            foreach (var lease in leases)
+            {
+                lease.CloseCommits();
+                _leases.Remove(lease.Partition);
+            }
+        }
+
+        Publish(new PartitionsRevoked(ConsumerId, GroupId, partitions));
+    }
+
+    private void OnLost(List<TopicPartition> partitions)
+    {
+        var leases = partitions.Select(tp => _leases.GetValueOrDefault(tp)).OfType<PartitionLease>().ToList();
+        foreach (var lease in leases)
+        {
+            lease.CloseEmission();
+        }
+
+        lock (AssignmentLock)
+        {
+            foreach (var lease in leases)
+            {
+                lease.CloseCommits();
+                _leases.Remove(lease.Partition);
+            }
+        }
+
+        _log.Warning("Consumer {0} (group {1}): lost {2}; their uncommitted records will be redelivered to the new owner", ConsumerId, GroupId, Describe(partitions));
+        KafkaMetrics.PartitionEvents.Add(1, new KeyValuePair<string, object?>("event", "lost"));
+        _listener.OnRevoked(leases);
+        Publish(new PartitionsLost(ConsumerId, GroupId, partitions));
+        try
+        {
+            _options.Handler?.OnLost(partitions);
+        }
+        catch (Exception ex)
+        {
+            _log.Error(ex, "Consumer {0}: partition event handler failed on loss", ConsumerId);
+        }
+    }
+
+    private void CloseConsumer()
+    {
+        if (_consumer is null)
+        {
+            return;
+        }
+
+        if (_subscription is AssignmentSubscription)
+        {
+            // No group protocol, so no revoke callback: hand over like a revocation ourselves.
+            var partitions = _leases.Keys.ToList();
+            if (partitions.Count > 0)
+            {
+                OnRevoked(partitions);
+            }
+        }
+
+        // Close leaves the group; the revoke callback it triggers flushes pending commits.
+        var close = Task.Run(() => _consumer.Close());
+        if (!close.Wait(_options.CloseTimeout))
+        {
+            _log.Warning("Consumer {0}: close did not finish within {1}; disposing", ConsumerId, _options.CloseTimeout);
+        }
+
+        CloseAll(lost: false);
+    }
+
+    private void CloseAll(bool lost)
+    {
+        List<PartitionLease> remaining;
+        lock (AssignmentLock)
+        {
+            remaining = _leases.Values.ToList();
+            foreach (var lease in remaining)
+            {
+                lease.CloseCommits();
+            }
+
+            _leases.Clear();
+        }
+
+        foreach (var lease in remaining)
+        {
+            lease.CloseEmission();
+        }
+
+        if (remaining.Count > 0)
+        {
+            _listener.OnRevoked(remaining);
+            if (lost)
+            {
+                Publish(new PartitionsLost(ConsumerId, GroupId, remaining.Select(l => l.Partition).ToList()));
+            }
+        }
+    }
+
+    private void RunCommands()
+    {
+        while (_commands.TryDequeue(out var command))
+        {
+            command();
+        }
+    }
+
+    private void ResumeNow(PartitionLease lease)
+    {
+        if (_emissionStopped || lease.EmissionClosed || !lease.Paused || _consumer is null)
+        {
+            return;
+        }
+
+        if (_leases.TryGetValue(lease.Partition, out var current) && ReferenceEquals(current, lease))
+        {
+            try
+            {
+                _consumer.Resume([lease.Partition]);
+                lease.Paused = false;
+            }
+            catch (KafkaException ex)
+            {
+                _log.Warning("Consumer {0}: resuming {1} failed: {2}", ConsumerId, lease, ex.Error.Reason);
+            }
+        }
+    }
+
+    private void SafePause(IReadOnlyList<PartitionLease> leases)
+    {
+        if (leases.Count == 0 || _consumer is null)
+        {
+            return;
+        }
+
+        // Marked before the call: a stage that drains the buffer meanwhile sees the flag and asks
+        // for a resume, which runs on this thread after the pause.
+        foreach (var lease in leases)
+        {
+            lease.Paused = true;
+        }
+
+        try
+        {
+            _consumer.Pause(leases.Select(l => l.Partition));
+        }
+        catch (KafkaException ex)
+        {
+            _log.Warning("Consumer {0}: pausing {1} failed: {2}", ConsumerId, string.Join(",", leases), ex.Error.Reason);
+        }
+    }
+
+    private Offset StartOffsetWhenNoCommit()
+    {
+        var reset = _options.ClientConfig.GetValueOrDefault("auto.offset.reset", "latest").ToLowerInvariant();
+        return reset is "earliest" or "smallest" or "beginning" ? Offset.Beginning : Offset.End;
+    }
+
+    private void WaitBounded(Func<Task> start, DateTime deadline, string what)
+    {
+        try
+        {
+            var remaining = deadline - DateTime.UtcNow;
+            var task = start();
+            if (remaining <= TimeSpan.Zero || !task.Wait(remaining))
+            {
+                _log.Warning("Consumer {0}: {1} did not finish within revoke-timeout {2}; releasing the partitions (uncommitted records will be redelivered)",
+                    ConsumerId, what, _options.RevokeTimeout);
+            }
+        }
+        catch (Exception ex)
+        {
+            _log.Warning("Consumer {0}: {1} failed: {2}", ConsumerId, what, ex.GetBaseException().Message);
+        }
+    }
+
+    private void Publish(PartitionEvent e)
+    {
+        if (_options.PublishPartitionEvents)
+        {
+            _events?.Publish(e);
+        }
+    }
+
+    private static string Describe(IEnumerable<TopicPartition> partitions) =>
+        string.Join(", ", partitions.GroupBy(p => p.Topic).Select(g => $"{g.Key}[{string.Join(",", g.Select(p => p.Partition.Value).Order())}]"));
+}
