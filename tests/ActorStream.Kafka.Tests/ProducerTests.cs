@@ -23,19 +23,23 @@ public class ProducerTests : KafkaSpec
         var topic = NewTopic(4);
 
         // Produce requests fail now and then with retriable errors; the idempotent producer
-        // retries without reordering or duplicating.
+        // retries without reordering or duplicating. One request in flight per connection: the mock
+        // broker does not check idempotent sequence numbers, and with several requests in flight
+        // librdkafka would then report a failed request's records as persisted (a real broker
+        // rejects the later requests instead). Order with the default in-flight is checked below.
         Kafka.PushRequestErrors(KafkaApiKey.Produce,
             ErrorCode.NotLeaderForPartition, ErrorCode.RequestTimedOut, ErrorCode.NotEnoughReplicas, ErrorCode.NotLeaderForPartition);
 
         var results = await Source.From(Enumerable.Range(0, total))
             .Select(i => ProducerMessage.Single(new ProducerRecord<string, string>(topic, $"key-{i % 37}", i.ToString()), i))
-            .Via(KafkaProducer.FlexiFlow<string, string, int>(ProducerSettings()))
+            .Via(KafkaProducer.FlexiFlow<string, string, int>(ProducerSettings().WithProperty("max.in.flight.requests.per.connection", "1")))
             .RunWith(Sink.Seq<ProducerResult<string, string, int>>(), Materializer)
             .WaitAsync(TimeSpan.FromSeconds(60));
 
         // Results come out in input order with their pass-through, each acknowledged by the broker.
         Assert.Equal(Enumerable.Range(0, total), results.Select(r => r.PassThrough));
         Assert.All(results, r => Assert.Equal(PersistenceStatus.Persisted, Assert.Single(r.Deliveries).Status));
+        Assert.All(results, r => Assert.True(r.Deliveries[0].Offset.Value >= 0, $"record {r.PassThrough} has no offset"));
 
         // Per partition, offsets grow in input order; the same key always lands on the same partition.
         foreach (var partition in results.GroupBy(r => r.Deliveries[0].Partition.Value))
@@ -52,6 +56,34 @@ public class ProducerTests : KafkaSpec
         foreach (var partition in read.GroupBy(r => r.Partition.Value))
         {
             var values = partition.OrderBy(r => r.Offset.Value).Select(r => int.Parse(r.Message.Value)).ToList();
+            Assert.Equal(values.Order(), values);
+        }
+    }
+
+    [Fact]
+    public async Task Flow_with_default_in_flight_keeps_per_partition_order()
+    {
+        const int total = 20_000;
+        var topic = NewTopic(3);
+        var results = await Source.From(Enumerable.Range(0, total))
+            .Select(i => ProducerMessage.Single(new ProducerRecord<string, string>(topic, $"key-{i % 11}", i.ToString()), i))
+            .Via(KafkaProducer.FlexiFlow<string, string, int>(ProducerSettings()))
+            .RunWith(Sink.Seq<ProducerResult<string, string, int>>(), Materializer)
+            .WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(Enumerable.Range(0, total), results.Select(r => r.PassThrough));
+        foreach (var key in results.GroupBy(r => r.Deliveries[0].Message.Key))
+        {
+            var offsets = key.Select(r => r.Deliveries[0].Offset.Value).ToList();
+            Assert.Equal(offsets.Order(), offsets);
+            Assert.Equal(offsets.Count, offsets.Distinct().Count());
+        }
+
+        var read = ReadAll(topic, 3, total);
+        Assert.Equal(total, read.Count);
+        foreach (var key in read.GroupBy(r => r.Message.Key))
+        {
+            var values = key.OrderBy(r => r.Offset.Value).Select(r => int.Parse(r.Message.Value)).ToList();
             Assert.Equal(values.Order(), values);
         }
     }

@@ -1,0 +1,249 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Streams;
+using ActorStream.Host.Cli;
+using ActorStream.Host.Sample;
+using ActorStream.Kafka.Settings;
+using ActorStream.TestKit;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace ActorStream.Host.Commands;
+
+/// <summary>
+/// <c>actorstream dev</c>: everything in one process on the embedded default — an embedded Kafka
+/// broker, the sample <c>accounts</c> traffic and the sample processing stream — with a live
+/// progress line. On Ctrl+C (or after <c>--duration</c>) it stops the traffic, lets processing
+/// catch up, commits, and verifies every balance against what was produced.
+/// </summary>
+internal static class DevCommand
+{
+    private const string GroupId = "accounts-sample";
+
+    public static Command Create()
+    {
+        var rate = new Option<int>("--rate")
+        {
+            Description = "Sample transactions produced per second.",
+            DefaultValueFactory = _ => 200,
+            CustomParser = r => OptionParsing.Int(r, "--rate", 1, 1_000_000, "a rate in records per second"),
+        };
+        var accounts = new Option<int>("--accounts")
+        {
+            Description = "Number of distinct accounts (record keys).",
+            DefaultValueFactory = _ => 1000,
+            CustomParser = r => OptionParsing.Int(r, "--accounts", 1, 10_000_000, "an account count"),
+        };
+        var partitions = new Option<int>("--partitions")
+        {
+            Description = "Partitions of the accounts topics.",
+            DefaultValueFactory = _ => 8,
+            CustomParser = r => OptionParsing.Int(r, "--partitions", 1, EmbeddedKafka.MaxPartitions, "a partition count"),
+        };
+        var poisonEvery = new Option<int>("--poison-every")
+        {
+            Description = "Every Nth sample record is malformed, to show the dead-letter path (0 = never).",
+            DefaultValueFactory = _ => 1000,
+            CustomParser = r => OptionParsing.Int(r, "--poison-every", 0, int.MaxValue, "a record count"),
+        };
+        var duration = new Option<TimeSpan>("--duration")
+        {
+            Description = "Stop by itself after this long, e.g. 30s or 5m (default: run until Ctrl+C).",
+            DefaultValueFactory = _ => TimeSpan.Zero,
+            CustomParser = r => OptionParsing.Duration(r, "--duration"),
+        };
+
+        var command = new Command("dev", "Run the sample accounts pipeline on an embedded Kafka broker in one process, with live progress. Stop with Ctrl+C.")
+        {
+            rate, accounts, partitions, poisonEvery, duration,
+        };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(
+            new DevOptions(parseResult.GetValue(rate), parseResult.GetValue(accounts), parseResult.GetValue(partitions), parseResult.GetValue(poisonEvery), parseResult.GetValue(duration)),
+            parseResult.InvocationConfiguration.Output,
+            cancellationToken));
+        return command;
+    }
+
+    internal static async Task<int> RunAsync(DevOptions options, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        using var loggerFactory = StderrLogging.CreateFactory();
+        var logger = loggerFactory.CreateLogger("ActorStream.Dev");
+
+        using var kafka = EmbeddedKafka.Start(1);
+        foreach (var topic in new[] { AccountsSample.InputTopic, AccountsSample.BalancesTopic, AccountsSample.DeadLetterTopic })
+        {
+            kafka.CreateTopic(topic, options.Partitions);
+        }
+
+        var config = ConfigurationFactory.ParseString($$"""
+            akka.loglevel = WARNING
+            akka.stdout-loglevel = WARNING
+            actorstream.kafka.bootstrap-servers = "{{kafka.BootstrapServers}}"
+            actorstream.kafka.consumer.group-id = "{{GroupId}}"
+            actorstream.kafka.consumer.stop-timeout = 2s
+            """);
+        var system = ActorSystem.Create("actorstream-dev", config);
+        try
+        {
+            var materializer = system.Materializer();
+            var counters = new DevCounters();
+            var consumerSettings = ConsumerSettings<string, byte[]>.Create(system);
+            var producerSettings = ProducerSettings<string, byte[]>.Create(system);
+            var committerSettings = CommitterSettings.Create(system);
+
+            await stdout.WriteLineAsync($"actorstream dev: embedded Kafka at {kafka.BootstrapServers}; topics {AccountsSample.InputTopic}, {AccountsSample.BalancesTopic}, {AccountsSample.DeadLetterTopic} ({options.Partitions} partitions each)");
+            await stdout.WriteLineAsync($"sample traffic: {options.Rate}/s over {options.Accounts} accounts{(options.PoisonEvery > 0 ? $", every {options.PoisonEvery}th record malformed" : "")}; Ctrl+C stops, drains and verifies");
+
+            var (processing, processed) = AccountsSampleStream.Run(consumerSettings, producerSettings, committerSettings, counters, materializer);
+            var traffic = new AccountsSampleTraffic(options.Accounts, options.PoisonEvery);
+            var (trafficSwitch, trafficDone) = traffic.Run(producerSettings, options.Rate, counters, materializer);
+
+            using var lag = new GroupLag(kafka.BootstrapServers, GroupId, AccountsSample.InputTopic, options.Partitions);
+            var clock = Stopwatch.StartNew();
+            var progress = new ProgressLine(stdout);
+            try
+            {
+                while (!cancellationToken.IsCancellationRequested && (options.Duration == TimeSpan.Zero || clock.Elapsed < options.Duration))
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                    await progress.PrintAsync(clock.Elapsed, counters, lag.Read(TimeSpan.FromSeconds(2)));
+                    if (processed.IsCompleted)
+                    {
+                        logger.LogError(processed.Exception?.GetBaseException(), "The sample processing stream stopped");
+                        return ExitCodes.Failure;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            await stdout.WriteLineAsync("stopping: traffic off, letting processing catch up, committing");
+            trafficSwitch.Shutdown();
+            await trafficDone.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+            var caughtUp = Stopwatch.StartNew();
+            var (remaining, _) = lag.Read(TimeSpan.FromSeconds(2));
+            while (remaining > 0 && caughtUp.Elapsed < TimeSpan.FromSeconds(8))
+            {
+                await Task.Delay(200, CancellationToken.None);
+                (remaining, _) = lag.Read(TimeSpan.FromSeconds(2));
+            }
+
+            await processing.DrainAndShutdown(processed).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+            var final = lag.Read(TimeSpan.FromSeconds(2));
+            await progress.PrintAsync(clock.Elapsed, counters, final);
+            await stdout.WriteLineAsync();
+
+            var problems = Verify(kafka.BootstrapServers, options.Partitions, traffic.Expected);
+            if (problems.Count == 0 && final.Lag == 0)
+            {
+                await stdout.WriteLineAsync($"verified: {traffic.Expected.Count} accounts, every balance in {AccountsSample.BalancesTopic} matches the transactions produced, seq order per account holds; {counters.DeadLettered} malformed record(s) in {AccountsSample.DeadLetterTopic}; lag 0, all offsets committed");
+                return ExitCodes.Success;
+            }
+
+            foreach (var problem in problems.Take(20))
+            {
+                await stdout.WriteLineAsync($"verification failed: {problem}");
+            }
+
+            if (final.Lag > 0)
+            {
+                await stdout.WriteLineAsync($"verification failed: {final.Lag} record(s) not processed and committed before shutdown");
+            }
+
+            return ExitCodes.Failure;
+        }
+        finally
+        {
+            await system.Terminate().WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+        }
+    }
+
+    /// <summary>Reads the whole balances topic and checks it against the acknowledged transactions.</summary>
+    private static List<string> Verify(string bootstrapServers, int partitions, IReadOnlyDictionary<string, (long Seq, decimal Balance)> expected)
+    {
+        var problems = new List<string>();
+        var latest = new Dictionary<string, AccountBalance>(StringComparer.Ordinal);
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = $"actorstream-dev-verify-{Guid.NewGuid():N}",
+            EnableAutoCommit = false,
+        }).Build();
+        var tps = Enumerable.Range(0, partitions).Select(p => new TopicPartition(AccountsSample.BalancesTopic, p)).ToList();
+        var ends = tps.ToDictionary(tp => tp, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High.Value);
+        consumer.Assign(tps.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
+        var remaining = ends.Count(e => e.Value > 0);
+        var deadline = Stopwatch.StartNew();
+        while (remaining > 0 && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (record is null)
+            {
+                continue;
+            }
+
+            var balance = JsonSerializer.Deserialize<AccountBalance>(record.Message.Value, AccountsSample.Json)!;
+            if (latest.TryGetValue(balance.AccountId, out var previous) && balance.Seq <= previous.Seq)
+            {
+                problems.Add($"{balance.AccountId}: seq {balance.Seq} after seq {previous.Seq}");
+            }
+
+            latest[balance.AccountId] = balance;
+            if (record.Offset.Value == ends[record.TopicPartition] - 1)
+            {
+                remaining--;
+            }
+        }
+
+        foreach (var (account, (seq, amount)) in expected)
+        {
+            if (!latest.TryGetValue(account, out var got))
+            {
+                problems.Add($"{account}: no balance emitted (expected seq {seq}, balance {amount})");
+            }
+            else if (got.Seq != seq || got.Balance != amount)
+            {
+                problems.Add($"{account}: last balance {got.Balance} at seq {got.Seq}, expected {amount} at seq {seq}");
+            }
+        }
+
+        return problems;
+    }
+
+    private sealed class ProgressLine
+    {
+        private readonly TextWriter _stdout;
+        private readonly bool _interactive = !Console.IsOutputRedirected;
+        private long _lastProduced;
+        private long _lastProcessed;
+        private TimeSpan _lastAt;
+
+        public ProgressLine(TextWriter stdout) => _stdout = stdout;
+
+        public async Task PrintAsync(TimeSpan elapsed, DevCounters counters, (long Lag, long Committed) lag)
+        {
+            var seconds = Math.Max(0.001, (elapsed - _lastAt).TotalSeconds);
+            var produced = counters.Produced;
+            var processed = counters.Processed;
+            var line = $"[{elapsed.TotalSeconds,5:0}s] produced {produced,8} ({(produced - _lastProduced) / seconds,6:0}/s) | processed {processed,8} ({(processed - _lastProcessed) / seconds,6:0}/s) | lag {lag.Lag,6} | committed {lag.Committed,8} | dlq {counters.DeadLettered,5}";
+            (_lastProduced, _lastProcessed, _lastAt) = (produced, processed, elapsed);
+            if (_interactive)
+            {
+                await _stdout.WriteAsync("\r" + line);
+            }
+            else
+            {
+                await _stdout.WriteLineAsync(line);
+            }
+
+            await _stdout.FlushAsync();
+        }
+    }
+}
+
+/// <summary>Validated options of <c>actorstream dev</c>.</summary>
+internal sealed record DevOptions(int Rate, int Accounts, int Partitions, int PoisonEvery, TimeSpan Duration);

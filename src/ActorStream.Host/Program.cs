@@ -1,0 +1,10 @@
+using System.CommandLine;
+using ActorStream.Host.Cli;
+using ActorStream.Host.Commands;
+
+// The actorstream CLI: one file per command under Commands/, registered here.
+var root = new RootCommand("actorstream: process Kafka events with Akka.NET actors.");
+root.Subcommands.Add(DevCommand.Create());
+root.Subcommands.Add(KafkaCommand.Create());
+
+return await CommandLineRunner.RunAsync(root, args);

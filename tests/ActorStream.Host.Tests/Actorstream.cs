@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using ActorStream.TestKit;
+
+namespace ActorStream.Host.Tests;
+
+/// <summary>Runs the built <c>actorstream</c> as a child process.</summary>
+internal static partial class Actorstream
+{
+    public static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>actorstream.dll: next to the test assembly (ProjectReference copies it), else the Host's own output.</summary>
+    public static string DllPath { get; } = FindDll();
+
+    public static Task<EmbeddedKafkaProcess> StartKafkaAsync(params string[] arguments) =>
+        EmbeddedKafkaProcess.StartAsync(DllPath, ["kafka", .. arguments]);
+
+    /// <summary>Runs actorstream to completion (bounded) and returns its exit code and raw output.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] arguments)
+    {
+        using var process = Start(arguments);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(RunTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"actorstream {string.Join(' ', arguments)} did not exit within {RunTimeout}");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts actorstream with redirected stdout/stderr; the caller owns the process.</summary>
+    public static Process Start(params string[] arguments)
+    {
+        var info = new ProcessStartInfo
+        {
+            FileName = EmbeddedKafkaProcess_DotnetHost(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = new UTF8Encoding(false),
+        };
+        info.ArgumentList.Add(DllPath);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException("Process.Start returned null");
+    }
+
+    /// <summary>Sends SIGTERM (the tests run on Linux; elsewhere the process is killed).</summary>
+    public static void Terminate(Process process)
+    {
+        if (OperatingSystem.IsWindows() || Kill(process.Id, 15) != 0)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static string EmbeddedKafkaProcess_DotnetHost()
+    {
+        var fromEnvironment = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        return !string.IsNullOrEmpty(fromEnvironment) && File.Exists(fromEnvironment) ? fromEnvironment : "dotnet";
+    }
+
+    private static string FindDll()
+    {
+        var local = Path.Combine(AppContext.BaseDirectory, "actorstream.dll");
+        if (File.Exists(local))
+        {
+            return local;
+        }
+
+        // tests/ActorStream.Host.Tests/bin/<Configuration>/<tfm>/ -> src/ActorStream.Host/bin/<Configuration>/<tfm>/
+        var tfmDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = tfmDir.Parent!.Name;
+        var repoRoot = tfmDir.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        var hostOutput = Path.Combine(repoRoot, "src", "ActorStream.Host", "bin", configuration, tfmDir.Name, "actorstream.dll");
+        return File.Exists(hostOutput)
+            ? hostOutput
+            : throw new FileNotFoundException($"actorstream.dll not found next to the tests ({local}) nor at {hostOutput}; build src/ActorStream.Host.");
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int sig);
+}
