@@ -178,6 +178,33 @@ public class ProducerTests : KafkaSpec
         }
     }
 
+    [Fact]
+    public async Task Async_serializers_are_awaited_before_producing()
+    {
+        var topic = NewTopic(1);
+        var settings = ProducerSettings<string, int>.Create(Sys)
+            .WithBootstrapServers(Kafka.BootstrapServers)
+            .WithValueSerializer(new SlowAsyncIntSerializer());
+        var results = await Source.From(Enumerable.Range(0, 200))
+            .Select(i => ProducerMessage.Single(new ProducerRecord<string, int>(topic, "k", i), i))
+            .Via(KafkaProducer.FlexiFlow<string, int, int>(settings))
+            .RunWith(Sink.Seq<ProducerResult<string, int, int>>(), Materializer)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(Enumerable.Range(0, 200), results.Select(r => r.PassThrough));
+        var read = ReadAll(topic, 1, 200);
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"#{i}"), read.OrderBy(r => r.Offset.Value).Select(r => r.Message.Value));
+    }
+
+    private sealed class SlowAsyncIntSerializer : IAsyncSerializer<int>
+    {
+        public async Task<byte[]> SerializeAsync(int data, SerializationContext context)
+        {
+            await Task.Yield();
+            return System.Text.Encoding.UTF8.GetBytes($"#{data}");
+        }
+    }
+
     private List<ConsumeResult<string, string>> ReadAll(string topic, int partitions, int expected)
     {
         using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig

@@ -121,10 +121,37 @@ public sealed record ProducerSettings<TKey, TValue>
     /// <summary>Returns a copy with an asynchronous value serializer.</summary>
     public ProducerSettings<TKey, TValue> WithValueSerializer(IAsyncSerializer<TValue> serializer) => this with { AsyncValueSerializer = serializer, ValueSerializer = null };
 
+    internal Encoder<TKey>? KeyEncoder =>
+        KeySerializer is not null ? Encoder<TKey>.Sync(KeySerializer)
+        : AsyncKeySerializer is not null ? Encoder<TKey>.Async(AsyncKeySerializer)
+        : Encoder<TKey>.Default();
+
+    internal Encoder<TValue>? ValueEncoder =>
+        ValueSerializer is not null ? Encoder<TValue>.Sync(ValueSerializer)
+        : AsyncValueSerializer is not null ? Encoder<TValue>.Async(AsyncValueSerializer)
+        : Encoder<TValue>.Default();
+
+    /// <summary>Builds the byte-level client the producer stages use (they serialize themselves, in order).</summary>
+    internal IProducer<byte[], byte[]> CreateByteProducer()
+    {
+        Validate();
+        return LibrdkafkaProperties.BuildClient(() => new ProducerBuilder<byte[], byte[]>(ToClientConfig()).Build(), $"{ProducerPath}.properties");
+    }
+
     /// <summary>Checks that the settings are complete (bootstrap servers set).</summary>
     /// <exception cref="KafkaConfigurationException">Something is missing; the message names the key.</exception>
     public void Validate()
     {
+        if (KeyEncoder is null)
+        {
+            throw new KafkaConfigurationException(ProducerPath, $"no key serializer for {typeof(TKey).Name}; pass one to Create or WithKeySerializer");
+        }
+
+        if (ValueEncoder is null)
+        {
+            throw new KafkaConfigurationException(ProducerPath, $"no value serializer for {typeof(TValue).Name}; pass one to Create or WithValueSerializer");
+        }
+
         if (string.IsNullOrWhiteSpace(BootstrapServers))
         {
             throw new KafkaConfigurationException($"{KafkaDefaults.ConfigPath}.bootstrap-servers",
@@ -143,8 +170,8 @@ public sealed record ProducerSettings<TKey, TValue>
         new Dictionary<string, string>(Properties) { ["bootstrap.servers"] = BootstrapServers };
 
     /// <summary>
-    /// Builds a Confluent producer from these settings. Stages build their own; use this to share
-    /// one producer between several stages (pass it to the <c>KafkaProducer</c> overloads that take one).
+    /// Builds a typed Confluent producer from these settings, for code outside streams. Producer
+    /// stages build their own byte-level client (or use one passed to share).
     /// </summary>
     /// <exception cref="KafkaConfigurationException">Settings incomplete or rejected by librdkafka.</exception>
     public IProducer<TKey, TValue> CreateProducer()
