@@ -4,6 +4,7 @@ using ActorStream.Host.Commands;
 
 // The actorstream CLI: one file per command under Commands/, registered here.
 var root = new RootCommand("actorstream: process Kafka events with Akka.NET actors.");
+root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DevCommand.Create());
 root.Subcommands.Add(KafkaCommand.Create());
 

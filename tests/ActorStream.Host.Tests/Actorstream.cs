@@ -37,7 +37,38 @@ internal static partial class Actorstream
     }
 
     /// <summary>Starts actorstream with redirected stdout/stderr; the caller owns the process.</summary>
-    public static Process Start(params string[] arguments)
+    public static Process Start(params string[] arguments) => Start(null, arguments);
+
+    /// <summary>Runs actorstream to completion with environment changes (null value = unset).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
+    {
+        using var process = Start(environment, arguments);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(RunTimeout);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>The repository root (holds ActorStream.sln), for files such as hocon/*.conf.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "ActorStream.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+
+            throw new InvalidOperationException("ActorStream.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    /// <summary>Starts actorstream with environment changes (null value = unset); the caller owns the process.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
     {
         var info = new ProcessStartInfo
         {
@@ -47,6 +78,18 @@ internal static partial class Actorstream
             UseShellExecute = false,
             StandardOutputEncoding = new UTF8Encoding(false),
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
         info.ArgumentList.Add(DllPath);
         foreach (var argument in arguments)
         {

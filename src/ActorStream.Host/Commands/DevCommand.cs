@@ -1,28 +1,27 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
-using Akka.Actor;
 using Akka.Configuration;
 using Akka.Streams;
 using ActorStream.Host.Cli;
+using ActorStream.Host.Node;
 using ActorStream.Host.Sample;
 using ActorStream.Kafka.Settings;
 using ActorStream.TestKit;
+using Config = Akka.Configuration.Config;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 
 namespace ActorStream.Host.Commands;
 
 /// <summary>
-/// <c>actorstream dev</c>: everything in one process on the embedded default — an embedded Kafka
-/// broker, the sample <c>accounts</c> traffic and the sample processing stream — with a live
-/// progress line. On Ctrl+C (or after <c>--duration</c>) it stops the traffic, lets processing
+/// <c>actorstream dev</c>: everything in one process on the embedded default — a node running the
+/// sample <c>accounts</c> pipeline (sharded Account entities) on an embedded Kafka broker, and
+/// sample traffic — with a live progress line. On Ctrl+C (or after <c>--duration</c>) it stops the traffic, lets processing
 /// catch up, commits, and verifies every balance against what was produced.
 /// </summary>
 internal static class DevCommand
 {
-    private const string GroupId = "accounts-sample";
-
     public static Command Create()
     {
         var rate = new Option<int>("--rate")
@@ -72,36 +71,31 @@ internal static class DevCommand
         using var loggerFactory = StderrLogging.CreateFactory();
         var logger = loggerFactory.CreateLogger("ActorStream.Dev");
 
-        using var kafka = EmbeddedKafka.Start(1);
-        foreach (var topic in new[] { AccountsSample.InputTopic, AccountsSample.BalancesTopic, AccountsSample.DeadLetterTopic })
-        {
-            kafka.CreateTopic(topic, options.Partitions);
-        }
-
+        // The sample pipeline (hocon/sample.conf, shipped inside the executable) on an in-process broker.
         var config = ConfigurationFactory.ParseString($$"""
-            akka.loglevel = WARNING
-            akka.stdout-loglevel = WARNING
-            actorstream.kafka.bootstrap-servers = "{{kafka.BootstrapServers}}"
-            actorstream.kafka.consumer.group-id = "{{GroupId}}"
-            actorstream.kafka.consumer.stop-timeout = 2s
-            """);
-        var system = ActorSystem.Create("actorstream-dev", config);
+                actorstream.kafka.bootstrap-servers = embedded
+                actorstream.node.embedded-topic-partitions = {{options.Partitions}}
+                akka.loglevel = WARNING
+                akka.stdout-loglevel = WARNING
+                """)
+            .WithFallback(SampleConfig())
+            .WithFallback(NodeConfig.Load(null, []));
+        var node = ActorStreamNode.Start(config, logger);
+        var kafka = node.EmbeddedKafka!;
         try
         {
-            var materializer = system.Materializer();
+            var materializer = node.System.Materializer();
             var counters = new DevCounters();
-            var consumerSettings = ConsumerSettings<string, byte[]>.Create(system);
-            var producerSettings = ProducerSettings<string, byte[]>.Create(system);
-            var committerSettings = CommitterSettings.Create(system);
+            var producerSettings = ProducerSettings<string, byte[]>.Create(node.System);
 
-            await stdout.WriteLineAsync($"actorstream dev: embedded Kafka at {kafka.BootstrapServers}; topics {AccountsSample.InputTopic}, {AccountsSample.BalancesTopic}, {AccountsSample.DeadLetterTopic} ({options.Partitions} partitions each)");
+            await stdout.WriteLineAsync($"actorstream dev: embedded Kafka at {kafka.BootstrapServers}; pipeline accounts: topic {AccountsSample.InputTopic} → sharded Account entities → {AccountsSample.BalancesTopic}, dead letters to {AccountsSample.DeadLetterTopic} ({options.Partitions} partitions each)");
             await stdout.WriteLineAsync($"sample traffic: {options.Rate}/s over {options.Accounts} accounts{(options.PoisonEvery > 0 ? $", every {options.PoisonEvery}th record malformed" : "")}; Ctrl+C stops, drains and verifies");
 
-            var (processing, processed) = AccountsSampleStream.Run(consumerSettings, producerSettings, committerSettings, counters, materializer);
             var traffic = new AccountsSampleTraffic(options.Accounts, options.PoisonEvery);
             var (trafficSwitch, trafficDone) = traffic.Run(producerSettings, options.Rate, counters, materializer);
+            var pipeline = node.Pipelines[0];
 
-            using var lag = new GroupLag(kafka.BootstrapServers, GroupId, AccountsSample.InputTopic, options.Partitions);
+            using var lag = new GroupLag(kafka.BootstrapServers, pipeline.Settings.GroupId, AccountsSample.InputTopic, options.Partitions);
             var clock = Stopwatch.StartNew();
             var progress = new ProgressLine(stdout);
             try
@@ -109,10 +103,10 @@ internal static class DevCommand
                 while (!cancellationToken.IsCancellationRequested && (options.Duration == TimeSpan.Zero || clock.Elapsed < options.Duration))
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                    await progress.PrintAsync(clock.Elapsed, counters, lag.Read(TimeSpan.FromSeconds(2)));
-                    if (processed.IsCompleted)
+                    await progress.PrintAsync(clock.Elapsed, counters, lag.Read(TimeSpan.FromSeconds(2)), lag.Records(AccountsSample.DeadLetterTopic, TimeSpan.FromSeconds(2)));
+                    if (pipeline.Completion.IsCompleted)
                     {
-                        logger.LogError(processed.Exception?.GetBaseException(), "The sample processing stream stopped");
+                        logger.LogError(pipeline.Completion.Exception?.GetBaseException(), "The accounts pipeline stopped");
                         return ExitCodes.Failure;
                     }
                 }
@@ -121,7 +115,8 @@ internal static class DevCommand
             {
             }
 
-            await stdout.WriteLineAsync("stopping: traffic off, letting processing catch up, committing");
+            await stdout.WriteLineAsync();
+            await stdout.WriteLineAsync("stopping: traffic off, letting processing catch up, then draining and committing");
             trafficSwitch.Shutdown();
             await trafficDone.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
             var caughtUp = Stopwatch.StartNew();
@@ -132,15 +127,16 @@ internal static class DevCommand
                 (remaining, _) = lag.Read(TimeSpan.FromSeconds(2));
             }
 
-            await processing.DrainAndShutdown(processed).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+            await pipeline.StopAsync(TimeSpan.FromSeconds(10));
             var final = lag.Read(TimeSpan.FromSeconds(2));
-            await progress.PrintAsync(clock.Elapsed, counters, final);
+            var deadLetters = lag.Records(AccountsSample.DeadLetterTopic, TimeSpan.FromSeconds(2));
+            await progress.PrintAsync(clock.Elapsed, counters, final, deadLetters);
             await stdout.WriteLineAsync();
 
             var problems = Verify(kafka.BootstrapServers, options.Partitions, traffic.Expected);
             if (problems.Count == 0 && final.Lag == 0)
             {
-                await stdout.WriteLineAsync($"verified: {traffic.Expected.Count} accounts, every balance in {AccountsSample.BalancesTopic} matches the transactions produced, seq order per account holds; {counters.DeadLettered} malformed record(s) in {AccountsSample.DeadLetterTopic}; lag 0, all offsets committed");
+                await stdout.WriteLineAsync($"verified: {traffic.Expected.Count} accounts, every balance in {AccountsSample.BalancesTopic} matches the transactions produced, seq order per account holds; {deadLetters} malformed record(s) in {AccountsSample.DeadLetterTopic}; lag 0, all offsets committed");
                 return ExitCodes.Success;
             }
 
@@ -158,8 +154,16 @@ internal static class DevCommand
         }
         finally
         {
-            await system.Terminate().WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+            await node.StopAsync();
         }
+    }
+
+    private static Config SampleConfig()
+    {
+        using var stream = typeof(DevCommand).Assembly.GetManifestResourceStream("ActorStream.Host.sample.conf")
+            ?? throw new InvalidOperationException("sample.conf is not embedded");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
     }
 
     /// <summary>Reads the whole balances topic and checks it against the acknowledged transactions.</summary>
@@ -224,12 +228,12 @@ internal static class DevCommand
 
         public ProgressLine(TextWriter stdout) => _stdout = stdout;
 
-        public async Task PrintAsync(TimeSpan elapsed, DevCounters counters, (long Lag, long Committed) lag)
+        public async Task PrintAsync(TimeSpan elapsed, DevCounters counters, (long Lag, long Committed) lag, long deadLetters)
         {
             var seconds = Math.Max(0.001, (elapsed - _lastAt).TotalSeconds);
             var produced = counters.Produced;
-            var processed = counters.Processed;
-            var line = $"[{elapsed.TotalSeconds,5:0}s] produced {produced,8} ({(produced - _lastProduced) / seconds,6:0}/s) | processed {processed,8} ({(processed - _lastProcessed) / seconds,6:0}/s) | lag {lag.Lag,6} | committed {lag.Committed,8} | dlq {counters.DeadLettered,5}";
+            var processed = lag.Committed;
+            var line = $"[{elapsed.TotalSeconds,5:0}s] produced {produced,8} ({(produced - _lastProduced) / seconds,6:0}/s) | processed+committed {processed,8} ({(processed - _lastProcessed) / seconds,6:0}/s) | lag {lag.Lag,6} | dlq {deadLetters,5}";
             (_lastProduced, _lastProcessed, _lastAt) = (produced, processed, elapsed);
             if (_interactive)
             {

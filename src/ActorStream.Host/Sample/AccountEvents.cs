@@ -4,13 +4,19 @@ using System.Text.Json.Serialization;
 namespace ActorStream.Host.Sample;
 
 /// <summary>An input record of the sample <c>accounts</c> topic, keyed by <see cref="AccountId"/>.</summary>
-internal sealed record AccountTransaction(
+/// <param name="AccountId">The account (also the record key).</param>
+/// <param name="Seq">Per-account sequence number, from 1.</param>
+/// <param name="Amount">Signed amount added to the balance.</param>
+public sealed record AccountTransaction(
     [property: JsonPropertyName("accountId")] string AccountId,
     [property: JsonPropertyName("seq")] long Seq,
     [property: JsonPropertyName("amount")] decimal Amount);
 
 /// <summary>An output record of the sample <c>accounts.balances</c> topic, keyed by <see cref="AccountId"/>.</summary>
-internal sealed record AccountBalance(
+/// <param name="AccountId">The account (also the record key).</param>
+/// <param name="Seq">Seq of the last applied transaction.</param>
+/// <param name="Balance">Balance after it.</param>
+public sealed record AccountBalance(
     [property: JsonPropertyName("accountId")] string AccountId,
     [property: JsonPropertyName("seq")] long Seq,
     [property: JsonPropertyName("balance")] decimal Balance);
@@ -26,38 +32,4 @@ internal static class AccountsSample
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
     };
-
-    /// <summary>Parses a transaction; null with a reason when the bytes are not a valid one.</summary>
-    public static AccountTransaction? TryParse(byte[]? value, string? key, out string? error)
-    {
-        error = null;
-        if (value is null)
-        {
-            error = "value is null";
-            return null;
-        }
-
-        try
-        {
-            var tx = JsonSerializer.Deserialize<AccountTransaction>(value, Json);
-            if (tx is null || string.IsNullOrEmpty(tx.AccountId))
-            {
-                error = "missing accountId";
-                return null;
-            }
-
-            if (key is not null && key != tx.AccountId)
-            {
-                error = $"key '{key}' differs from accountId '{tx.AccountId}'";
-                return null;
-            }
-
-            return tx;
-        }
-        catch (JsonException ex)
-        {
-            error = $"not a JSON account transaction: {ex.Message}";
-            return null;
-        }
-    }
 }

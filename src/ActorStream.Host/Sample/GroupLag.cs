@@ -43,5 +43,9 @@ internal sealed class GroupLag : IDisposable
         return (lag, total);
     }
 
+    /// <summary>Records in <paramref name="topic"/> (sum of high watermarks; the topic is never truncated in dev).</summary>
+    public long Records(string topic, TimeSpan timeout) =>
+        Enumerable.Range(0, _partitions).Sum(p => _consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), timeout).High.Value);
+
     public void Dispose() => _consumer.Dispose();
 }

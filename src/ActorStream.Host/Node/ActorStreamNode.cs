@@ -1,0 +1,144 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using ActorStream.Entities;
+using ActorStream.Kafka.Settings;
+using ActorStream.Pipelines;
+using ActorStream.Pipelines.Settings;
+using ActorStream.TestKit;
+using Microsoft.Extensions.Logging;
+using Config = Akka.Configuration.Config;
+
+namespace ActorStream.Host.Node;
+
+/// <summary>
+/// A running ActorStream node: an actor system in a cluster (a single node joins itself), the
+/// configured pipelines, and — when the bootstrap servers are <c>embedded</c> — an in-process Kafka
+/// broker with the pipelines' topics. Stops gracefully: pipelines drain and commit, then the actor
+/// system and the broker go down.
+/// </summary>
+internal sealed class ActorStreamNode
+{
+    private readonly ILogger _logger;
+    private readonly TimeSpan _stopTimeout;
+
+    private ActorStreamNode(ActorSystem system, IReadOnlyList<Pipeline> pipelines, EmbeddedKafka? kafka, string bootstrapServers, ILogger logger, TimeSpan stopTimeout)
+    {
+        System = system;
+        Pipelines = pipelines;
+        EmbeddedKafka = kafka;
+        BootstrapServers = bootstrapServers;
+        _logger = logger;
+        _stopTimeout = stopTimeout;
+    }
+
+    public ActorSystem System { get; }
+
+    public IReadOnlyList<Pipeline> Pipelines { get; }
+
+    public EmbeddedKafka? EmbeddedKafka { get; }
+
+    public string BootstrapServers { get; }
+
+    /// <summary>Entities this host ships with (the sample pipeline's).</summary>
+    public static void RegisterBuiltInEntities(EntityRegistry registry) => registry.Register<Sample.AccountEntity>("Account");
+
+    /// <summary>Validates the configuration, then starts everything.</summary>
+    /// <exception cref="NodeConfigException">The configuration is incomplete or invalid.</exception>
+    public static ActorStreamNode Start(Config config, ILogger logger)
+    {
+        var bootstrap = NodeConfig.BootstrapServers(config);
+        IReadOnlyList<PipelineSettings> pipelines;
+        try
+        {
+            pipelines = PipelineSettings.FromConfig(config);
+        }
+        catch (PipelineConfigurationException ex)
+        {
+            throw new NodeConfigException(ex.Message);
+        }
+
+        if (pipelines.Count == 0)
+        {
+            throw new NodeConfigException("no pipelines are configured: add one under actorstream.pipelines.<name> (see hocon/sample.conf)");
+        }
+
+        var registry = new EntityRegistry();
+        RegisterBuiltInEntities(registry);
+        foreach (var pipeline in pipelines.Where(p => !registry.Contains(p.Entity)))
+        {
+            throw new NodeConfigException(
+                $"actorstream.pipelines.{pipeline.Name}.entity: no entity named '{pipeline.Entity}' is registered; registered: {string.Join(", ", registry.All.Select(e => e.Name).Order())}");
+        }
+
+        EmbeddedKafka? kafka = null;
+        if (bootstrap.Equals("embedded", StringComparison.OrdinalIgnoreCase))
+        {
+            kafka = StartEmbeddedKafka(pipelines, NodeConfig.EmbeddedTopicPartitions(config), logger);
+            bootstrap = kafka.BootstrapServers;
+
+            // The connector reads the environment variable first; point it at the embedded broker too.
+            Environment.SetEnvironmentVariable(KafkaDefaults.BootstrapServersEnvironmentVariable, bootstrap);
+        }
+
+        var effective = ConfigurationFactory.ParseString($"actorstream.kafka.bootstrap-servers = \"{bootstrap}\"").WithFallback(config);
+        var system = ActorSystem.Create("actorstream", effective);
+        try
+        {
+            var cluster = Cluster.Get(system);
+            if (effective.GetStringList("akka.cluster.seed-nodes").Count == 0)
+            {
+                cluster.Join(cluster.SelfAddress);
+            }
+
+            ActorStreamExtension.Get(system).Configure(entities: registry);
+            var running = pipelines.Select(p =>
+            {
+                logger.LogInformation("Starting pipeline {Pipeline}: {Topics} → entity {Entity} (group {Group}, DLQ {Dlq})",
+                    p.Name, string.Join(",", p.Topics), p.Entity, p.GroupId, p.DlqTopic);
+                return Pipeline.Start(system, p);
+            }).ToList();
+            return new ActorStreamNode(system, running, kafka, bootstrap, logger, NodeConfig.StopTimeout(effective));
+        }
+        catch
+        {
+            system.Terminate().Wait(TimeSpan.FromSeconds(10));
+            kafka?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Graceful stop: every pipeline stops intake, drains and commits; then the system and broker stop.</summary>
+    public async Task StopAsync()
+    {
+        foreach (var pipeline in Pipelines)
+        {
+            try
+            {
+                await pipeline.StopAsync(_stopTimeout);
+                _logger.LogInformation("Pipeline {Pipeline} stopped; processed offsets committed", pipeline.Settings.Name);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning("Pipeline {Pipeline} did not stop cleanly: {Error}", pipeline.Settings.Name, ex.GetBaseException().Message);
+            }
+        }
+
+        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance).WaitAsync(_stopTimeout);
+        EmbeddedKafka?.Dispose();
+    }
+
+    private static EmbeddedKafka StartEmbeddedKafka(IReadOnlyList<PipelineSettings> pipelines, int partitions, ILogger logger)
+    {
+        var kafka = EmbeddedKafka.Start(1);
+        var topics = pipelines.SelectMany(p => p.Topics.Append(p.DlqTopic).Concat(p.EmitTopics)).Distinct().ToList();
+        foreach (var topic in topics)
+        {
+            kafka.CreateTopic(topic, partitions);
+        }
+
+        logger.LogInformation("Embedded Kafka at {BootstrapServers} with topics {Topics} ({Partitions} partitions each)",
+            kafka.BootstrapServers, string.Join(", ", topics), partitions);
+        return kafka;
+    }
+}

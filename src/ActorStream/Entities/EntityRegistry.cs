@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Akka.Actor;
+
+namespace ActorStream.Entities;
+
+/// <summary>How a registered entity type is created and how its record values are decoded.</summary>
+/// <param name="Name">The name pipelines refer to (<c>entity = "Account"</c>).</param>
+/// <param name="ValueType">The decoded value type.</param>
+/// <param name="Props">Creates the entity actor for an entity id.</param>
+/// <param name="Decode">Turns the raw value into <paramref name="ValueType"/>; throws when it cannot.</param>
+public sealed record EntityRegistration(string Name, Type ValueType, Func<string, Props> Props, Func<byte[]?, object?> Decode);
+
+/// <summary>
+/// The entity types a node can host, by name. Adding an entity = one class and one registration:
+/// <c>registry.Register&lt;AccountEntity&gt;("Account")</c>.
+/// </summary>
+public sealed class EntityRegistry
+{
+    private readonly Dictionary<string, EntityRegistration> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>All registrations.</summary>
+    public IReadOnlyCollection<EntityRegistration> All => _entries.Values;
+
+    /// <summary>
+    /// Registers a <see cref="RecordEntity{TValue}"/> subclass with a public parameterless constructor;
+    /// values are decoded from JSON into its TValue.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is taken or the type is not a RecordEntity.</exception>
+    public EntityRegistry Register<TEntity>(string name)
+        where TEntity : ActorBase, new()
+    {
+        var valueType = FindValueType(typeof(TEntity))
+            ?? throw new ArgumentException($"{typeof(TEntity).Name} does not derive from RecordEntity<TValue>; use Register(EntityRegistration) for other actors", nameof(TEntity));
+        return Register(new EntityRegistration(name, valueType, _ => Akka.Actor.Props.Create<TEntity>(), JsonDecoder(valueType)));
+    }
+
+    /// <summary>Registers an entity with explicit props and decoder.</summary>
+    /// <exception cref="ArgumentException">The name is empty or already registered.</exception>
+    public EntityRegistry Register(EntityRegistration registration)
+    {
+        if (string.IsNullOrWhiteSpace(registration.Name))
+        {
+            throw new ArgumentException("An entity needs a name", nameof(registration));
+        }
+
+        if (!_entries.TryAdd(registration.Name, registration))
+        {
+            throw new ArgumentException($"An entity named '{registration.Name}' is already registered", nameof(registration));
+        }
+
+        return this;
+    }
+
+    /// <summary>Finds a registration; the error lists the registered names.</summary>
+    /// <exception cref="KeyNotFoundException">No entity of that name.</exception>
+    public EntityRegistration Get(string name) =>
+        _entries.TryGetValue(name, out var entry)
+            ? entry
+            : throw new KeyNotFoundException($"No entity named '{name}' is registered; registered: {(_entries.Count == 0 ? "(none)" : string.Join(", ", _entries.Keys.Order()))}");
+
+    /// <summary>True if an entity of that name is registered.</summary>
+    public bool Contains(string name) => _entries.ContainsKey(name);
+
+    /// <summary>A strict JSON decoder: null, empty or unparsable values throw.</summary>
+    public static Func<byte[]?, object?> JsonDecoder(Type valueType) => bytes =>
+    {
+        if (bytes is null || bytes.Length == 0)
+        {
+            throw new JsonException("the value is empty");
+        }
+
+        return JsonSerializer.Deserialize(bytes, valueType, EntityJson.Options)
+            ?? throw new JsonException("the value is JSON null");
+    };
+
+    private static Type? FindValueType(Type type)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(RecordEntity<>))
+            {
+                return t.GetGenericArguments()[0];
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,198 @@
+using Akka.Actor;
+using Akka.Event;
+using ActorStream.Entities;
+using ActorStream.Internal.Protocol;
+using ActorStream.Metrics;
+using ActorStream.Pipelines.Settings;
+
+namespace ActorStream.Internal.Hosting;
+
+/// <summary>
+/// One per entity id (a sharded entity): hands the entity's records to the user's entity actor one
+/// at a time, in arrival (= offset) order, and supervises it. On failure the pipeline's supervision
+/// decides: retry (the entity actor is recreated after an exponential backoff and gets the same
+/// record again, while later records of this key wait), dead-letter (the record goes to the DLQ and
+/// is acknowledged once the broker acknowledged the dead letter), or stop (the pipeline halts on
+/// this record). A record redelivered after it was completed is acknowledged again without being
+/// handled twice.
+/// </summary>
+internal sealed class EntityHost : ReceiveActor, IWithTimers
+{
+    private readonly string _entityId;
+    private readonly PipelineSettings _settings;
+    private readonly EntityRegistration _entity;
+    private readonly IActorRef _deadLetters;
+    private readonly Queue<DeliverRecord> _queue = new();
+    private readonly Dictionary<int, long> _completed = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private DeliverRecord? _current;
+    private int _attempt;
+    private bool _running;
+    private DateTime _startedAt;
+    private IActorRef? _child;
+    private int _childIncarnation;
+    private Exception? _lastError;
+
+    public EntityHost(string entityId, PipelineSettings settings, EntityRegistration entity, IActorRef deadLetters)
+    {
+        _entityId = entityId;
+        _settings = settings;
+        _entity = entity;
+        _deadLetters = deadLetters;
+
+        Receive<DeliverRecord>(OnDeliver);
+        Receive<RecordProcessed>(p =>
+        {
+            if (_current is not null && _running && p.Offset == _current.Record.Offset && Sender.Equals(_child))
+            {
+                Complete(AckOutcome.Processed);
+            }
+        });
+        Receive<Terminated>(t =>
+        {
+            if (!t.ActorRef.Equals(_child))
+            {
+                return;
+            }
+
+            _child = null;
+            if (_current is not null && _running)
+            {
+                OnFailure(_lastError ?? new InvalidOperationException("the entity actor stopped without acknowledging the record"), FailureStage.Handler);
+            }
+        });
+        Receive<RetryRecord>(r =>
+        {
+            if (_current is not null && !_running && _current.Record.Offset == r.Offset)
+            {
+                Send();
+            }
+        });
+        Receive<DeadLetterWritten>(w =>
+        {
+            if (_current is not null && _current.Record.Offset == w.Record.Offset && _current.Record.Partition == w.Record.Partition)
+            {
+                Complete(AckOutcome.DeadLettered);
+            }
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string entityId, PipelineSettings settings, EntityRegistration entity, IActorRef deadLetters) =>
+        Akka.Actor.Props.Create(() => new EntityHost(entityId, settings, entity, deadLetters));
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(ex =>
+        {
+            // Remember why; the decision is taken when the child has stopped (Terminated).
+            _lastError = ex;
+            return Directive.Stop;
+        });
+
+    private void OnDeliver(DeliverRecord delivery)
+    {
+        var record = delivery.Record;
+        if (_completed.TryGetValue(record.Partition, out var done) && record.Offset <= done)
+        {
+            // A redelivery (ack lost, partition restarted): already handled, never twice.
+            delivery.ReplyTo.Tell(new RecordAcked(record.Partition, record.Offset, AckOutcome.AlreadyDone));
+            return;
+        }
+
+        if (_current is not null && _current.Record.Partition == record.Partition && _current.Record.Offset == record.Offset)
+        {
+            // Re-sent because no ack came within ack-timeout: reply to the newest stage, and if the
+            // entity is still busy with it past the timeout, count that as a failed attempt.
+            _current = delivery;
+            if (_running && DateTime.UtcNow - _startedAt >= _settings.AckTimeout && _child is not null)
+            {
+                _lastError = new TimeoutException($"the entity did not acknowledge {record} within ack-timeout {_settings.AckTimeout}");
+                PipelineMetrics.AckTimeouts.Add(1);
+                var child = _child;
+                _child = null;
+                Context.Unwatch(child);
+                Context.Stop(child);
+                OnFailure(_lastError, FailureStage.Timeout);
+            }
+
+            return;
+        }
+
+        if (_queue.Any(q => q.Record.Partition == record.Partition && q.Record.Offset == record.Offset))
+        {
+            return;
+        }
+
+        _queue.Enqueue(delivery);
+        TryStart();
+    }
+
+    private void TryStart()
+    {
+        if (_current is not null || _queue.Count == 0)
+        {
+            return;
+        }
+
+        _current = _queue.Dequeue();
+        _attempt = 1;
+        Send();
+    }
+
+    private void Send()
+    {
+        if (_child is null)
+        {
+            _childIncarnation++;
+            _child = Context.ActorOf(_entity.Props(_entityId), $"entity-{_childIncarnation}");
+            Context.Watch(_child);
+        }
+
+        _lastError = null;
+        _running = true;
+        _startedAt = DateTime.UtcNow;
+        _child.Tell(new ProcessRecord(_entityId, _current!.Record, _current.Value, _attempt));
+    }
+
+    private void OnFailure(Exception error, string stage)
+    {
+        _running = false;
+        var record = _current!.Record;
+        var decision = _settings.Supervision.Decide(error);
+        if (decision == SupervisionDecision.Retry && _attempt < _settings.Retry.MaxAttempts)
+        {
+            var backoff = _settings.Retry.BackoffFor(_attempt);
+            _log.Warning($"Entity {_entity.Name} '{_entityId}' failed on {record} (attempt {_attempt}/{_settings.Retry.MaxAttempts}): {error.GetType().Name}: {error.Message}; retrying in {backoff}");
+            PipelineMetrics.RecordsRetried.Add(1);
+            _attempt++;
+            Timers.StartSingleTimer("retry", new RetryRecord(record.Offset), backoff);
+            return;
+        }
+
+        if (decision == SupervisionDecision.Stop)
+        {
+            _log.Error(error, "Entity {0} '{1}' failed on {2}; supervision says stop: the pipeline halts on this record", _entity.Name, _entityId, record);
+            _current.ReplyTo.Tell(new EntityHalted(record, _entityId, error));
+            return;
+        }
+
+        _log.Warning($"Entity {_entity.Name} '{_entityId}' failed on {record} after {_attempt} attempt(s): {error.GetType().Name}: {error.Message}; dead-lettering");
+        _deadLetters.Tell(new WriteDeadLetter(record, stage, _entity.Name, _entityId, error.GetType().FullName ?? error.GetType().Name, error.Message, _attempt, Self));
+    }
+
+    private void Complete(AckOutcome outcome)
+    {
+        var record = _current!.Record;
+        _current.ReplyTo.Tell(new RecordAcked(record.Partition, record.Offset, outcome));
+        if (outcome == AckOutcome.Processed)
+        {
+            PipelineMetrics.RecordsProcessed.Add(1);
+        }
+
+        _completed[record.Partition] = record.Offset;
+        _current = null;
+        _running = false;
+        TryStart();
+    }
+}

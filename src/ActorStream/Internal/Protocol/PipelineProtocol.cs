@@ -1,0 +1,50 @@
+using Akka.Actor;
+using ActorStream.Entities;
+
+namespace ActorStream.Internal.Protocol;
+
+/// <summary>Routes a message to the entity <see cref="EntityId"/> in shard <see cref="ShardId"/> (= the Kafka partition).</summary>
+internal sealed record ShardEnvelope(string ShardId, string EntityId, object Message);
+
+/// <summary>Partition stage → entity host: handle this record, then acknowledge to <see cref="ReplyTo"/>.</summary>
+internal sealed record DeliverRecord(string EntityId, KafkaRecord Record, object? Value, IActorRef ReplyTo);
+
+/// <summary>How a record was completed.</summary>
+internal enum AckOutcome
+{
+    Processed,
+    DeadLettered,
+    AlreadyDone,
+}
+
+/// <summary>Entity host or DLQ writer → partition stage: the record at <see cref="Offset"/> is done.</summary>
+internal sealed record RecordAcked(int Partition, long Offset, AckOutcome Outcome);
+
+/// <summary>Entity host → partition stage: supervision decided to stop on this record.</summary>
+internal sealed record EntityHalted(KafkaRecord Record, string EntityId, Exception Error);
+
+/// <summary>Where a record failed, for the dead-letter headers.</summary>
+internal static class FailureStage
+{
+    public const string Deserialize = "deserialize";
+    public const string Schema = "schema";
+    public const string Handler = "handler";
+    public const string Timeout = "timeout";
+}
+
+/// <summary>→ DLQ writer: write this record to the dead-letter topic, then tell <see cref="ReplyTo"/>.</summary>
+internal sealed record WriteDeadLetter(
+    KafkaRecord Record,
+    string Stage,
+    string EntityType,
+    string EntityId,
+    string ExceptionType,
+    string ExceptionMessage,
+    int Attempts,
+    IActorRef ReplyTo);
+
+/// <summary>DLQ writer → requester: the broker acknowledged the dead letter of <see cref="Record"/>.</summary>
+internal sealed record DeadLetterWritten(KafkaRecord Record);
+
+/// <summary>Entity host → itself: the backoff before redelivering <see cref="Offset"/> is over.</summary>
+internal sealed record RetryRecord(long Offset);

@@ -1,0 +1,291 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using ActorStream.Entities;
+using ActorStream.Internal.Offsets;
+using ActorStream.Internal.Protocol;
+using ActorStream.Kafka.Messages;
+using ActorStream.Pipelines.Settings;
+using Confluent.Kafka;
+
+namespace ActorStream.Internal.Streams;
+
+/// <summary>
+/// The heart of a partition's stream: registers each record's offset, decodes it, and tells its
+/// entity (through the shard region) without waiting; acknowledgements come back to the stage's
+/// actor. At most <c>max-in-flight-per-partition</c> records are unacknowledged (back-pressure to
+/// Kafka). Emits the commit position whenever the lowest unacknowledged offset advances, so a commit
+/// never passes a record that is not done. Records that cannot be decoded, or have no key under
+/// the dead-letter policy, go to the DLQ writer and never reach an entity. A record without an ack
+/// within <c>ack-timeout</c> is re-sent (the entity host treats a re-send of a record it is still
+/// busy with as a timed-out attempt).
+/// </summary>
+internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableMessage<string?, byte[]?>, ICommittable>>
+{
+    private readonly PipelineSettings _settings;
+    private readonly EntityRegistration _entity;
+    private readonly IActorRef _region;
+    private readonly IActorRef _deadLetters;
+
+    public PartitionDispatchStage(PipelineSettings settings, EntityRegistration entity, IActorRef region, IActorRef deadLetters)
+    {
+        _settings = settings;
+        _entity = entity;
+        _region = region;
+        _deadLetters = deadLetters;
+        Shape = new FlowShape<CommittableMessage<string?, byte[]?>, ICommittable>(In, Out);
+    }
+
+    public Inlet<CommittableMessage<string?, byte[]?>> In { get; } = new("PartitionDispatch.in");
+
+    public Outlet<ICommittable> Out { get; } = new("PartitionDispatch.out");
+
+    public override FlowShape<CommittableMessage<string?, byte[]?>, ICommittable> Shape { get; }
+
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    private sealed class Logic : TimerGraphStageLogic
+    {
+        private const string AckTimer = "ack-timeout";
+
+        private readonly PartitionDispatchStage _stage;
+        private readonly PartitionOffsetTracker _tracker = new();
+        private readonly Queue<(long Offset, CommittableOffset Committable)> _offsets = new();
+        private readonly Dictionary<long, Pending> _pending = new();
+        private IActorRef _self = ActorRefs.Nobody;
+        private ILoggingAdapter _log = NoLogger.Instance;
+        private ICommittable? _toEmit;
+
+        public Logic(PartitionDispatchStage stage)
+            : base(stage.Shape)
+        {
+            _stage = stage;
+            SetHandler(stage.In, onPush: OnPush, onUpstreamFinish: () =>
+            {
+                if (_tracker.InFlight == 0)
+                {
+                    FinishIfDone();
+                }
+
+                // Otherwise the in-flight records finish first (bounded by the entities' own
+                // retries); the consumer's revoke hand-over bounds the wait from outside.
+            });
+            SetHandler(stage.Out, onPull: () =>
+            {
+                EmitIfReady();
+                PullIfRoom();
+            });
+        }
+
+        public override void PreStart()
+        {
+            _self = GetStageActor(OnMessage).Ref;
+            _log = Logging.GetLogger(((ActorMaterializer)Materializer).System, "ActorStream.Pipeline");
+            var tick = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _stage._settings.AckTimeout.Ticks / 4));
+            ScheduleRepeatedly(AckTimer, tick);
+            PullIfRoom();
+        }
+
+        protected override void OnTimer(object timerKey)
+        {
+            var now = DateTime.UtcNow;
+            foreach (var (offset, pending) in _pending)
+            {
+                if (now - pending.SentAt >= _stage._settings.AckTimeout)
+                {
+                    _log.Warning("Pipeline {0}: no acknowledgement for {1} within ack-timeout {2}; re-sending it to entity '{3}'",
+                        _stage._settings.Name, pending.Record, _stage._settings.AckTimeout, pending.EntityId);
+                    Metrics.PipelineMetrics.AckTimeouts.Add(1);
+                    pending.SentAt = now;
+                    Dispatch(pending);
+                }
+            }
+        }
+
+        private void OnPush()
+        {
+            var message = Grab(_stage.In);
+            var consumed = message.Record;
+            var record = ToRecord(consumed);
+            _tracker.Register(record.Offset);
+            _offsets.Enqueue((record.Offset, message.CommittableOffset));
+
+            var entityId = EntityIdOf(record);
+            if (entityId is null)
+            {
+                var pending = new Pending(record, "", null, FailureStage.Deserialize, "ActorStream.MissingKey", "the record has no key (null-key-policy = dead-letter)");
+                _pending[record.Offset] = pending;
+                Dispatch(pending);
+            }
+            else
+            {
+                Pending pending;
+                try
+                {
+                    pending = new Pending(record, entityId, _stage._entity.Decode(record.Value), null, null, null);
+                }
+                catch (Exception ex)
+                {
+                    pending = new Pending(record, entityId, null, FailureStage.Deserialize, ex.GetType().FullName ?? ex.GetType().Name,
+                        $"cannot decode the value as {_stage._entity.ValueType.Name}: {ex.Message}");
+                }
+
+                _pending[record.Offset] = pending;
+                Dispatch(pending);
+            }
+
+            PullIfRoom();
+        }
+
+        private void Dispatch(Pending pending)
+        {
+            if (pending.FailureStage is { } stage)
+            {
+                _stage._deadLetters.Tell(new WriteDeadLetter(pending.Record, stage, _stage._entity.Name, pending.EntityId,
+                    pending.ExceptionType!, pending.ExceptionMessage!, 1, _self));
+            }
+            else
+            {
+                _stage._region.Tell(new ShardEnvelope(
+                    pending.Record.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    pending.EntityId,
+                    new DeliverRecord(pending.EntityId, pending.Record, pending.Value, _self)));
+            }
+        }
+
+        private void OnMessage((IActorRef Sender, object Message) envelope)
+        {
+            switch (envelope.Message)
+            {
+                case RecordAcked ack:
+                    Acked(ack.Offset);
+                    break;
+                case DeadLetterWritten written:
+                    Acked(written.Record.Offset);
+                    break;
+                case EntityHalted halted:
+                    FailStage(new Pipelines.PipelineHaltedException(_stage._settings.Name, halted.Record, halted.EntityId, halted.Error));
+                    break;
+            }
+        }
+
+        private void Acked(long offset)
+        {
+            if (!_pending.Remove(offset) || !_tracker.Ack(offset))
+            {
+                return;
+            }
+
+            if (_tracker.TryTakeCommit(out var position))
+            {
+                CommittableOffset? last = null;
+                while (_offsets.Count > 0 && _offsets.Peek().Offset < position)
+                {
+                    last = _offsets.Dequeue().Committable;
+                }
+
+                if (last is not null)
+                {
+                    _toEmit = last;
+                }
+            }
+
+            EmitIfReady();
+            PullIfRoom();
+            if (_tracker.InFlight == 0 && IsClosed(_stage.In))
+            {
+                FinishIfDone();
+            }
+        }
+
+        private void EmitIfReady()
+        {
+            if (_toEmit is not null && IsAvailable(_stage.Out))
+            {
+                Push(_stage.Out, _toEmit);
+                _toEmit = null;
+            }
+        }
+
+        private void FinishIfDone()
+        {
+            if (_toEmit is null)
+            {
+                CompleteStage();
+            }
+            else if (IsAvailable(_stage.Out))
+            {
+                Push(_stage.Out, _toEmit);
+                _toEmit = null;
+                CompleteStage();
+            }
+            else
+            {
+                // Completed after the last commit position was pulled.
+                SetHandler(_stage.Out, onPull: () =>
+                {
+                    EmitIfReady();
+                    CompleteStage();
+                });
+            }
+        }
+
+        private void PullIfRoom()
+        {
+            if (_tracker.InFlight < _stage._settings.MaxInFlightPerPartition
+                && _tracker.Tracked < _stage._settings.MaxInFlightPerPartition * 4
+                && !HasBeenPulled(_stage.In) && !IsClosed(_stage.In))
+            {
+                Pull(_stage.In);
+            }
+        }
+
+        private string? EntityIdOf(KafkaRecord record)
+        {
+            if (!string.IsNullOrEmpty(record.Key))
+            {
+                return record.Key;
+            }
+
+            return _stage._settings.NullKeyPolicy == NullKeyPolicy.PerPartition ? PipelineSettings.PartitionEntityId(record.Partition) : null;
+        }
+
+        private static KafkaRecord ToRecord(ConsumeResult<string?, byte[]?> r) => new(
+            r.Topic,
+            r.Partition.Value,
+            r.Offset.Value,
+            r.Message.Key,
+            r.Message.Value,
+            r.Message.Headers is null ? [] : r.Message.Headers.Select(h => new KeyValuePair<string, byte[]>(h.Key, h.GetValueBytes())).ToList(),
+            r.Message.Timestamp.UtcDateTime == default ? DateTimeOffset.UtcNow : new DateTimeOffset(r.Message.Timestamp.UtcDateTime, TimeSpan.Zero));
+
+        private sealed class Pending
+        {
+            public Pending(KafkaRecord record, string entityId, object? value, string? failureStage, string? exceptionType, string? exceptionMessage)
+            {
+                Record = record;
+                EntityId = entityId;
+                Value = value;
+                FailureStage = failureStage;
+                ExceptionType = exceptionType;
+                ExceptionMessage = exceptionMessage;
+                SentAt = DateTime.UtcNow;
+            }
+
+            public KafkaRecord Record { get; }
+
+            public string EntityId { get; }
+
+            public object? Value { get; }
+
+            public string? FailureStage { get; }
+
+            public string? ExceptionType { get; }
+
+            public string? ExceptionMessage { get; }
+
+            public DateTime SentAt { get; set; }
+        }
+    }
+}

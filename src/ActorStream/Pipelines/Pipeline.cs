@@ -1,0 +1,102 @@
+using Akka;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using ActorStream.Internal.DeadLetters;
+using ActorStream.Internal.Hosting;
+using ActorStream.Internal.Streams;
+using ActorStream.Kafka.Dsl;
+using ActorStream.Kafka.Messages;
+using ActorStream.Kafka.Settings;
+using ActorStream.Pipelines.Settings;
+
+namespace ActorStream.Pipelines;
+
+/// <summary>
+/// A running pipeline: the topic's partitions stream into the sharded entities of the pipeline's
+/// entity type (shard = partition, entity = key); offsets are committed once every record up to them
+/// was processed or dead-lettered. Start with <see cref="Start"/>; stop with <see cref="StopAsync"/>
+/// (stop intake, drain in flight, commit, close).
+/// </summary>
+public sealed class Pipeline
+{
+    private readonly IActorRef _deadLetters;
+
+    private Pipeline(PipelineSettings settings, IActorRef region, IActorRef deadLetters, IConsumerControl control, Task<Done> completion)
+    {
+        Settings = settings;
+        Region = region;
+        _deadLetters = deadLetters;
+        Control = control;
+        Completion = completion;
+    }
+
+    /// <summary>The pipeline's settings.</summary>
+    public PipelineSettings Settings { get; }
+
+    /// <summary>The shard region of the pipeline's entities.</summary>
+    public IActorRef Region { get; }
+
+    /// <summary>The consumer's control handle.</summary>
+    public IConsumerControl Control { get; }
+
+    /// <summary>Completes when the pipeline's stream ended; faults with the reason if it failed (e.g. <see cref="PipelineHaltedException"/>).</summary>
+    public Task<Done> Completion { get; }
+
+    /// <summary>
+    /// Starts the pipeline on <paramref name="system"/>, which must be a cluster member (a single node
+    /// joins itself). The entity type comes from <see cref="ActorStreamExtension.Entities"/>.
+    /// </summary>
+    /// <param name="system">The node's actor system.</param>
+    /// <param name="settings">The pipeline.</param>
+    /// <param name="consumerSettings">Consumer settings; default: <c>actorstream.kafka.consumer</c> of the system.</param>
+    /// <param name="committerSettings">Committer settings; default: <c>actorstream.kafka.committer</c>.</param>
+    /// <exception cref="KeyNotFoundException">The pipeline's entity is not registered.</exception>
+    /// <exception cref="KafkaConfigurationException">Kafka settings are incomplete.</exception>
+    public static Pipeline Start(
+        ActorSystem system,
+        PipelineSettings settings,
+        ConsumerSettings<string?, byte[]?>? consumerSettings = null,
+        CommitterSettings? committerSettings = null)
+    {
+        var entity = ActorStreamExtension.Get(system).Entities.Get(settings.Entity);
+        var consumer = (consumerSettings ?? ConsumerSettings<string?, byte[]?>.Create(system)).WithGroupId(settings.GroupId);
+        consumer.Validate(requireGroupId: true);
+        var producer = ProducerSettings<byte[], byte[]>.Create(system);
+        producer.Validate();
+
+        var deadLetters = system.ActorOf(
+            DeadLetterWriter.Props(settings.DlqTopic, settings.GroupId, producer.CreateProducer, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)),
+            $"dlq-{Uri.EscapeDataString(settings.Name)}");
+        var region = ClusterSharding.Get(system).Start(
+            typeName: $"pipeline-{settings.Name}",
+            entityPropsFactory: id => EntityHost.Props(id, settings, entity, deadLetters),
+            settings: ClusterShardingSettings.Create(system),
+            messageExtractor: new ShardEnvelopeExtractor());
+
+        var committer = committerSettings ?? CommitterSettings.Create(system);
+        var (control, completion) = KafkaConsumer.CommittablePartitionedSource(consumer, Subscriptions.Topics(settings.Topics.ToArray()))
+            .Select(partition => partition.Records.Via(new PartitionDispatchStage(settings, entity, region, deadLetters)))
+            .Via(Flow.Create<Source<ICommittable, NotUsed>>().MergeMany(10_000, s => s))
+            .ToMaterialized(Committer.Sink(committer), Keep.Both)
+            .Run(system.Materializer());
+        return new Pipeline(settings, region, deadLetters, control, completion);
+    }
+
+    /// <summary>
+    /// Graceful stop: no new records, in-flight records finish (bounded by
+    /// <paramref name="timeout"/>), their offsets are committed, the consumer closes.
+    /// </summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await Control.DrainAndShutdown(Completion).WaitAsync(timeout).ConfigureAwait(false);
+        }
+        finally
+        {
+            _deadLetters.Tell(PoisonPill.Instance);
+        }
+    }
+}

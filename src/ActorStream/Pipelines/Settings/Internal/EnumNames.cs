@@ -1,0 +1,60 @@
+namespace ActorStream.Pipelines.Settings.Internal;
+
+/// <summary>Configuration spellings of the settings enums (kebab-case, matched case-insensitively).</summary>
+internal static class EnumNames
+{
+    public static readonly IReadOnlyList<KeyValuePair<string, SupervisionDecision>> Decisions =
+    [
+        new("retry", SupervisionDecision.Retry),
+        new("dead-letter", SupervisionDecision.DeadLetter),
+        new("stop", SupervisionDecision.Stop),
+    ];
+
+    public static readonly IReadOnlyList<KeyValuePair<string, NullKeyPolicy>> NullKeyPolicies =
+    [
+        new("per-partition", NullKeyPolicy.PerPartition),
+        new("dead-letter", NullKeyPolicy.DeadLetter),
+    ];
+
+    public static string Name(SupervisionDecision value) => NameOf(Decisions, value);
+
+    public static string Name(NullKeyPolicy value) => NameOf(NullKeyPolicies, value);
+
+    public static bool IsDefined(SupervisionDecision value) => Decisions.Any(p => p.Value == value);
+
+    public static bool IsDefined(NullKeyPolicy value) => NullKeyPolicies.Any(p => p.Value == value);
+
+    /// <summary>The value for <paramref name="raw"/>, or false.</summary>
+    public static bool TryParse<T>(IReadOnlyList<KeyValuePair<string, T>> allowed, string raw, out T value)
+    {
+        foreach (var (name, v) in allowed)
+        {
+            if (string.Equals(name, raw.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                value = v;
+                return true;
+            }
+        }
+
+        value = default!;
+        return false;
+    }
+
+    /// <summary>The problem text for an unknown value.</summary>
+    public static string Unknown<T>(IReadOnlyList<KeyValuePair<string, T>> allowed, string raw) =>
+        $"unknown value '{raw}'; allowed values: {string.Join(", ", allowed.Select(p => p.Key))}";
+
+    private static string NameOf<T>(IReadOnlyList<KeyValuePair<string, T>> names, T value)
+        where T : struct, Enum
+    {
+        foreach (var (name, v) in names)
+        {
+            if (EqualityComparer<T>.Default.Equals(v, value))
+            {
+                return name;
+            }
+        }
+
+        return value.ToString();
+    }
+}
