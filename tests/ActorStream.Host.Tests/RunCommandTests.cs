@@ -99,9 +99,15 @@ public sealed class RunCommandTests
             }
         }
 
-        var rest = await stderr.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
+        using var exitTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        var rest = await stderr.ReadToEndAsync(CancellationToken.None).WaitAsync(exitTimeout.Token).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : "(no exit within 45 s)");
         var log = string.Join('\n', seen) + rest;
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"no exit within 45 s of SIGTERM:\n{log}");
+        }
+
         Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{log}");
         Assert.Contains("Starting pipeline accounts", log);
         Assert.Contains("Pipeline accounts stopped; processed offsets committed", log);

@@ -86,9 +86,20 @@ internal sealed class ActorStreamNode
         try
         {
             var cluster = Cluster.Get(system);
-            if (effective.GetStringList("akka.cluster.seed-nodes").Count == 0)
+            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            var seeds = effective.GetStringList("akka.cluster.seed-nodes");
+            if (seeds.Count == 0)
             {
                 cluster.Join(cluster.SelfAddress);
+            }
+
+            // Pipelines start once this node is an Up member, so shards can be allocated at once.
+            var joinTimeout = NodeConfig.JoinTimeout(effective);
+            if (!up.Task.Wait(joinTimeout))
+            {
+                throw new NodeConfigException(
+                    $"the node did not become an Up cluster member within actorstream.node.join-timeout ({joinTimeout}); seed nodes: {(seeds.Count == 0 ? "(self)" : string.Join(", ", seeds))}");
             }
 
             ActorStreamExtension.Get(system).Configure(entities: registry);

@@ -92,6 +92,9 @@ internal static class NodeConfig
     public static TimeSpan StopTimeout(Config config) =>
         config.GetTimeSpan("actorstream.node.stop-timeout", TimeSpan.FromSeconds(30));
 
+    public static TimeSpan JoinTimeout(Config config) =>
+        config.GetTimeSpan("actorstream.node.join-timeout", TimeSpan.FromSeconds(60));
+
     public static int EmbeddedTopicPartitions(Config config)
     {
         var raw = config.GetString("actorstream.node.embedded-topic-partitions", "8");
