@@ -64,8 +64,21 @@ public class AtLeastOnceTests : KafkaSpec
             .Run(Materializer);
 
         var ends = EndOffsets(topic, partitions);
-        await AwaitConditionAsync(() => Task.FromResult(
-            ends.All(e => secondRun.Any(r => r.Partition == e.Key && r.Offset == e.Value - 1))), TimeSpan.FromSeconds(30));
+        try
+        {
+            await AwaitConditionAsync(() => Task.FromResult(
+                ends.All(e => secondRun.Any(r => r.Partition == e.Key && r.Offset == e.Value - 1))), TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            foreach (var (p, end) in ends)
+            {
+                var offsets = secondRun.Where(r => r.Partition == p).Select(r => r.Offset).ToList();
+                Output.WriteLine($"partition {p}: end {end}, committed at crash {committedAfterCrash.GetValueOrDefault(p)}, second run saw {offsets.Count} up to {(offsets.Count > 0 ? offsets.Max() : -1)}");
+            }
+
+            throw;
+        }
         await control2.DrainAndShutdown(done2).WaitAsync(TimeSpan.FromSeconds(30));
 
         // Every record seen at least once across both runs, and run 2 started exactly at the commit.

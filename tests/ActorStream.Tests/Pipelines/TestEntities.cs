@@ -4,7 +4,7 @@ using ActorStream.Entities;
 namespace ActorStream.Tests.Pipelines;
 
 /// <summary>A test record value: a per-key sequence number, an optional failure, an optional delay.</summary>
-public sealed record SeqValue(long Seq, bool Fail = false, int DelayMs = 0);
+public sealed record SeqValue(long Seq, bool Fail = false, int DelayMs = 0, int HangAttempts = 0);
 
 /// <summary>What test entities saw, per test run (keyed by a run id carried in the topic name).</summary>
 public static class Journal
@@ -22,6 +22,13 @@ public sealed class SeqEntity : RecordEntity<SeqValue>
         if (value.DelayMs > 0)
         {
             await Task.Delay(value.DelayMs);
+        }
+
+        if (context.Attempt <= value.HangAttempts)
+        {
+            // Never acknowledges within ack-timeout (the host gives up on this attempt first).
+            Journal.For(context.Record.Topic).Enqueue((EntityId, -1000 - value.Seq, context.Attempt));
+            await Task.Delay(TimeSpan.FromSeconds(30));
         }
 
         if (value.Fail)
