@@ -99,15 +99,18 @@ public sealed class RunCommandTests
             }
         }
 
+        // Keep reading stderr while waiting, so a chatty shutdown cannot block on a full pipe.
+        var restTask = stderr.ReadToEndAsync(CancellationToken.None);
         using var exitTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(45));
-        var rest = await stderr.ReadToEndAsync(CancellationToken.None).WaitAsync(exitTimeout.Token).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : "(no exit within 45 s)");
-        var log = string.Join('\n', seen) + rest;
-        if (!process.HasExited)
+        var exited = await process.WaitForExitAsync(exitTimeout.Token).ContinueWith(t => t.IsCompletedSuccessfully);
+        if (!exited)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"no exit within 45 s of SIGTERM:\n{log}");
         }
 
+        var rest = await restTask.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : $"(stderr unreadable: {t.Exception?.GetBaseException().Message})");
+        var log = string.Join('\n', seen) + "\n" + rest;
+        Assert.True(exited, $"no exit within 45 s of SIGTERM:\n{log}");
         Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{log}");
         Assert.Contains("Starting pipeline accounts", log);
         Assert.Contains("Pipeline accounts stopped; processed offsets committed", log);

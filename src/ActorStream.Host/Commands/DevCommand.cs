@@ -68,6 +68,9 @@ internal static class DevCommand
 
     internal static async Task<int> RunAsync(DevOptions options, TextWriter stdout, CancellationToken cancellationToken)
     {
+        // System.CommandLine installs its SIGINT/SIGTERM handler only once the action returns its task;
+        // yield first, so a signal during the (synchronous) start-up is a clean stop, not the runtime's default exit.
+        await Task.Yield();
         using var loggerFactory = StderrLogging.CreateFactory();
         var logger = loggerFactory.CreateLogger("ActorStream.Dev");
 

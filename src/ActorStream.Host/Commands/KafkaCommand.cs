@@ -55,6 +55,9 @@ internal static class KafkaCommand
 
         command.SetAction(async (parseResult, cancellationToken) =>
         {
+            // System.CommandLine installs its SIGINT/SIGTERM handler only once the action returns its task;
+            // yield first, so a signal during the (synchronous) start-up is a clean stop, not the runtime's default exit.
+            await Task.Yield();
             var options = new KafkaOptions(
                 parseResult.GetValue(brokers),
                 parseResult.GetValue(topics) ?? [],

@@ -34,6 +34,9 @@ internal static class RunCommand
 
     private static async Task<int> RunAsync(string? configFile, IReadOnlyList<string> overrides, TextWriter stderr, CancellationToken cancellationToken)
     {
+        // System.CommandLine installs its SIGINT/SIGTERM handler only once the action returns its task;
+        // yield first, so a signal during the (synchronous) start-up is a clean stop, not the runtime's default exit.
+        await Task.Yield();
         using var loggerFactory = StderrLogging.CreateFactory();
         var logger = loggerFactory.CreateLogger("ActorStream.Node");
         ActorStreamNode node;

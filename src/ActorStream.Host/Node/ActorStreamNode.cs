@@ -122,6 +122,9 @@ internal sealed class ActorStreamNode
     /// <summary>Graceful stop: every pipeline stops intake, drains and commits; then the system and broker stop.</summary>
     public async Task StopAsync()
     {
+        // Coordinated shutdown drains the pipelines in its service-requests-done phase (see Pipeline.Start);
+        // awaiting the same idempotent stops here only adds the log lines.
+        var shutdown = CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         foreach (var pipeline in Pipelines)
         {
             try
@@ -135,7 +138,7 @@ internal sealed class ActorStreamNode
             }
         }
 
-        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance).WaitAsync(_stopTimeout);
+        await shutdown.WaitAsync(_stopTimeout);
         EmbeddedKafka?.Dispose();
     }
 

@@ -1,5 +1,6 @@
 using Akka;
 using Akka.Actor;
+using Akka.Event;
 using Akka.Cluster.Sharding;
 using Akka.Streams;
 using Akka.Streams.Dsl;
@@ -22,6 +23,8 @@ namespace ActorStream.Pipelines;
 public sealed class Pipeline
 {
     private readonly IActorRef _deadLetters;
+    private readonly object _stopGate = new();
+    private Task? _stopping;
 
     private Pipeline(PipelineSettings settings, IActorRef region, IActorRef deadLetters, IConsumerControl control, Task<Done> completion)
     {
@@ -81,14 +84,42 @@ public sealed class Pipeline
             .Via(Flow.Create<Source<ICommittable, NotUsed>>().MergeMany(10_000, s => s))
             .ToMaterialized(Committer.Sink(committer), Keep.Both)
             .Run(system.Materializer());
-        return new Pipeline(settings, region, deadLetters, control, completion);
+        var pipeline = new Pipeline(settings, region, deadLetters, control, completion);
+
+        // However the node goes down (SIGTERM through the CLR hook, a cluster leave, downing), the
+        // pipeline drains and commits before sharding hands its regions over.
+        var shutdown = CoordinatedShutdown.Get(system);
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, $"drain-pipeline-{settings.Name}", async () =>
+        {
+            var budget = shutdown.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone) - TimeSpan.FromMilliseconds(500);
+            try
+            {
+                await pipeline.StopAsync(budget > TimeSpan.Zero ? budget : TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                system.Log.Warning("Pipeline {0} did not drain cleanly during shutdown: {1}", settings.Name, ex.GetBaseException().Message);
+            }
+
+            return Done.Instance;
+        });
+        return pipeline;
     }
 
     /// <summary>
     /// Graceful stop: no new records, in-flight records finish (bounded by
-    /// <paramref name="timeout"/>), their offsets are committed, the consumer closes.
+    /// <paramref name="timeout"/>), their offsets are committed, the consumer closes. Idempotent: a
+    /// second call (e.g. the node's and coordinated shutdown's) returns the stop already under way.
     /// </summary>
-    public async Task StopAsync(TimeSpan timeout)
+    public Task StopAsync(TimeSpan timeout)
+    {
+        lock (_stopGate)
+        {
+            return _stopping ??= StopCoreAsync(timeout);
+        }
+    }
+
+    private async Task StopCoreAsync(TimeSpan timeout)
     {
         try
         {
