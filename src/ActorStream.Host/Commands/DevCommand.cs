@@ -77,7 +77,9 @@ internal static class DevCommand
         // The sample pipeline (hocon/sample.conf, shipped inside the executable) on an in-process broker.
         var config = ConfigurationFactory.ParseString($$"""
                 actorstream.kafka.bootstrap-servers = embedded
-                actorstream.node.embedded-topic-partitions = {{options.Partitions}}
+                actorstream.topics.accounts.partitions = {{options.Partitions}}
+                actorstream.topics."accounts.balances".partitions = {{options.Partitions}}
+                actorstream.topics."accounts.dlq".partitions = {{options.Partitions}}
                 akka.loglevel = WARNING
                 akka.stdout-loglevel = WARNING
                 """)

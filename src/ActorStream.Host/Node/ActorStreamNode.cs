@@ -6,6 +6,7 @@ using ActorStream.Kafka.Settings;
 using ActorStream.Pipelines;
 using ActorStream.Pipelines.Settings;
 using ActorStream.TestKit;
+using ActorStream.Topics;
 using Microsoft.Extensions.Logging;
 using Config = Akka.Configuration.Config;
 
@@ -71,10 +72,20 @@ internal sealed class ActorStreamNode
                 $"actorstream.pipelines.{pipeline.Name}.entity: no entity named '{pipeline.Entity}' is registered; registered: {string.Join(", ", registry.All.Select(e => e.Name).Order())}");
         }
 
+        IReadOnlyList<TopicSettings> topics;
+        try
+        {
+            topics = TopicDeclarations.FromConfig(config, pipelines);
+        }
+        catch (TopicConfigurationException ex)
+        {
+            throw new NodeConfigException(ex.Message);
+        }
+
         EmbeddedKafka? kafka = null;
         if (bootstrap.Equals("embedded", StringComparison.OrdinalIgnoreCase))
         {
-            kafka = StartEmbeddedKafka(pipelines, NodeConfig.EmbeddedTopicPartitions(config), logger);
+            kafka = StartEmbeddedKafka(topics, logger);
             bootstrap = kafka.BootstrapServers;
 
             // The connector reads the environment variable first; point it at the embedded broker too.
@@ -82,6 +93,11 @@ internal sealed class ActorStreamNode
         }
 
         var effective = ConfigurationFactory.ParseString($"actorstream.kafka.bootstrap-servers = \"{bootstrap}\"").WithFallback(config);
+        if (kafka is null)
+        {
+            CheckTopics(effective, pipelines, topics, logger);
+        }
+
         var system = ActorSystem.Create("actorstream", effective);
         try
         {
@@ -142,17 +158,64 @@ internal sealed class ActorStreamNode
         EmbeddedKafka?.Dispose();
     }
 
-    private static EmbeddedKafka StartEmbeddedKafka(IReadOnlyList<PipelineSettings> pipelines, int partitions, ILogger logger)
+    private static EmbeddedKafka StartEmbeddedKafka(IReadOnlyList<TopicSettings> topics, ILogger logger)
     {
         var kafka = EmbeddedKafka.Start(1);
-        var topics = pipelines.SelectMany(p => p.Topics.Append(p.DlqTopic).Concat(p.EmitTopics)).Distinct().ToList();
         foreach (var topic in topics)
         {
-            kafka.CreateTopic(topic, partitions);
+            kafka.CreateTopic(topic.Name, topic.Partitions);
         }
 
-        logger.LogInformation("Embedded Kafka at {BootstrapServers} with topics {Topics} ({Partitions} partitions each)",
-            kafka.BootstrapServers, string.Join(", ", topics), partitions);
+        logger.LogInformation("Embedded Kafka at {BootstrapServers} with topics {Topics}",
+            kafka.BootstrapServers, string.Join(", ", topics.Select(t => $"{t.Name} ({t.Partitions} partitions)")));
         return kafka;
+    }
+
+    /// <summary>
+    /// Start-up check against the cluster: every topic the pipelines read, emit to and dead-letter to
+    /// exists, and declared partition counts match (a different count changes key placement and the
+    /// parallelism the deployment was sized for).
+    /// </summary>
+    private static void CheckTopics(Config config, IReadOnlyList<PipelineSettings> pipelines, IReadOnlyList<TopicSettings> topics, ILogger logger)
+    {
+        IReadOnlyDictionary<string, ClusterTopic> cluster;
+        try
+        {
+            using var admin = KafkaTopicAdmin.Create(config, NodeConfig.TopicCheckTimeout(config));
+            cluster = admin.DescribeAsync(topics.Select(t => t.Name)).GetAwaiter().GetResult();
+        }
+        catch (Confluent.Kafka.KafkaException ex)
+        {
+            throw new NodeConfigException(
+                $"cannot read topic metadata from Kafka at {NodeConfig.BootstrapServers(config)}: {ex.Error.Reason}; check actorstream.kafka.bootstrap-servers / {KafkaDefaults.BootstrapServersEnvironmentVariable} and that the brokers are reachable");
+        }
+
+        var problems = new List<string>();
+        foreach (var topic in topics)
+        {
+            var users = pipelines.Where(p => p.Topics.Contains(topic.Name) || p.EmitTopics.Contains(topic.Name) || p.DlqTopic == topic.Name)
+                .Select(p => $"pipeline {p.Name}").ToList();
+            if (!cluster.TryGetValue(topic.Name, out var actual))
+            {
+                problems.Add($"topic '{topic.Name}' ({string.Join(", ", users)}) does not exist; create it with `actorstream topics apply` (same --config) or your platform's tooling");
+            }
+            else if (actual.Partitions != topic.Partitions)
+            {
+                var message = $"topic '{topic.Name}' has {actual.Partitions} partitions, declared {topic.Partitions} (actorstream.topics.\"{topic.Name}\".partitions)";
+                if (topic.Origin == TopicOrigin.Declared)
+                {
+                    problems.Add(message + "; fix the declaration or the topic (`actorstream topics plan` shows the differences)");
+                }
+                else
+                {
+                    logger.LogWarning("{Message} — derived from actorstream.topic-defaults; declare the topic to make this an error", message);
+                }
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new NodeConfigException(string.Join(Environment.NewLine + "  ", ["topics do not match the configuration:", .. problems]));
+        }
     }
 }

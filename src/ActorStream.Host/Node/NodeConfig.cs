@@ -95,13 +95,8 @@ internal static class NodeConfig
     public static TimeSpan JoinTimeout(Config config) =>
         config.GetTimeSpan("actorstream.node.join-timeout", TimeSpan.FromSeconds(60));
 
-    public static int EmbeddedTopicPartitions(Config config)
-    {
-        var raw = config.GetString("actorstream.node.embedded-topic-partitions", "8");
-        return int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1
-            ? n
-            : throw new NodeConfigException($"actorstream.node.embedded-topic-partitions: must be an integer >= 1, got '{raw}'");
-    }
+    public static TimeSpan TopicCheckTimeout(Config config) =>
+        config.GetTimeSpan("actorstream.node.topic-check-timeout", TimeSpan.FromSeconds(15));
 
     /// <summary>The effective bootstrap servers (environment first), or an error naming the key and the variable.</summary>
     public static string BootstrapServers(Config config)
