@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using ActorStream.Monitoring;
 
 namespace ActorStream.Metrics;
 
@@ -20,4 +21,44 @@ internal static class PipelineMetrics
     public static readonly Counter<long> AckTimeouts = Meter.CreateCounter<long>("actorstream.records.ack_timeouts", "records", "Records re-sent because no acknowledgement came within ack-timeout");
 
     public static readonly Counter<long> RecordsEmitted = Meter.CreateCounter<long>("actorstream.records.emitted", "records", "Records entities emitted to output topics");
+
+    private static readonly List<WeakReference<PipelineMonitoring>> LagSources = [];
+
+    static PipelineMetrics()
+    {
+        Meter.CreateObservableGauge("actorstream.consumer.lag", ObserveLag, "records",
+            "Records of a pipeline's topic partition not yet processed: high watermark - committed offset of its group");
+        Meter.CreateObservableGauge("actorstream.alerts.firing", ObserveAlerts, "alerts", "Alerts firing, per pipeline and rule");
+    }
+
+    /// <summary>Lets the gauges read <paramref name="monitoring"/> (one per actor system; dead systems drop out).</summary>
+    public static void RegisterLagSource(PipelineMonitoring monitoring)
+    {
+        lock (LagSources)
+        {
+            LagSources.RemoveAll(w => !w.TryGetTarget(out _));
+            LagSources.Add(new WeakReference<PipelineMonitoring>(monitoring));
+        }
+    }
+
+    private static List<PipelineMonitoring> Sources()
+    {
+        lock (LagSources)
+        {
+            return LagSources.Select(w => w.TryGetTarget(out var m) ? m : null).OfType<PipelineMonitoring>().ToList();
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveLag() =>
+        Sources().SelectMany(m => m.Lag).SelectMany(l => l.Partitions.Select(p => new Measurement<long>(p.Lag,
+            new KeyValuePair<string, object?>("pipeline", l.Pipeline),
+            new KeyValuePair<string, object?>("group", l.GroupId),
+            new KeyValuePair<string, object?>("topic", p.Topic),
+            new KeyValuePair<string, object?>("partition", p.Partition),
+            new KeyValuePair<string, object?>("status", p.Status.ToString().ToUpperInvariant()))));
+
+    private static IEnumerable<Measurement<long>> ObserveAlerts() =>
+        Sources().SelectMany(m => m.ActiveAlerts).GroupBy(a => (a.Pipeline, a.Rule)).Select(g => new Measurement<long>(g.Count(),
+            new KeyValuePair<string, object?>("pipeline", g.Key.Pipeline),
+            new KeyValuePair<string, object?>("rule", g.Key.Rule.ToString())));
 }

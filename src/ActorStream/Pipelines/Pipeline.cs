@@ -85,6 +85,7 @@ public sealed class Pipeline
             .ToMaterialized(Committer.Sink(committer), Keep.Both)
             .Run(system.Materializer());
         var pipeline = new Pipeline(settings, region, deadLetters, control, completion);
+        Monitoring.PipelineMonitoring.Get(system).Watch(settings);
 
         // However the node goes down (SIGTERM through the CLR hook, a cluster leave, downing), the
         // pipeline drains and commits before sharding hands its regions over.

@@ -1,0 +1,40 @@
+namespace ActorStream.Monitoring;
+
+/// <summary>An alert rule.</summary>
+public enum AlertRule
+{
+    /// <summary>A pipeline's total lag stayed above the threshold for the configured time.</summary>
+    LagAbove,
+
+    /// <summary>A pipeline's total lag grew for the configured time.</summary>
+    LagGrowing,
+
+    /// <summary>A partition is STALLED or STOPPED.</summary>
+    StalledPartition,
+
+    /// <summary>Dead letters per minute above the configured rate.</summary>
+    DlqRateAbove,
+}
+
+/// <summary>A firing (or resolved) alert.</summary>
+/// <param name="Id">Stable identity: rule, pipeline and partition (when per partition).</param>
+/// <param name="Rule">The rule.</param>
+/// <param name="Pipeline">The pipeline.</param>
+/// <param name="Topic">The topic, for per-partition alerts.</param>
+/// <param name="Partition">The partition, for per-partition alerts.</param>
+/// <param name="Message">What is wrong, with the numbers, and what to look at.</param>
+/// <param name="FiredAt">When it started firing.</param>
+/// <param name="ResolvedAt">When the condition cleared; null while firing.</param>
+public sealed record Alert(string Id, AlertRule Rule, string Pipeline, string? Topic, int? Partition, string Message, DateTimeOffset FiredAt, DateTimeOffset? ResolvedAt = null)
+{
+    /// <summary>True while the condition holds.</summary>
+    public bool Firing => ResolvedAt is null;
+}
+
+/// <summary>Published on the actor system's event stream when an alert starts firing.</summary>
+/// <param name="Alert">The alert.</param>
+public sealed record AlertFired(Alert Alert);
+
+/// <summary>Published on the actor system's event stream when an alert's condition cleared.</summary>
+/// <param name="Alert">The alert, with <see cref="Alert.ResolvedAt"/> set.</param>
+public sealed record AlertResolved(Alert Alert);

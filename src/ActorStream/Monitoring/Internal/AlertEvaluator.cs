@@ -1,0 +1,94 @@
+using System.Globalization;
+
+namespace ActorStream.Monitoring.Internal;
+
+/// <summary>
+/// Applies the alert rules to each new lag reading of a pipeline (pure: the caller supplies the
+/// time): an alert fires when its condition starts to hold (for its duration) and resolves when it
+/// no longer does.
+/// </summary>
+internal sealed class AlertEvaluator
+{
+    private readonly MonitoringSettings _settings;
+    private readonly Dictionary<string, Alert> _active = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _aboveSince = new(StringComparer.Ordinal);
+
+    public AlertEvaluator(MonitoringSettings settings)
+    {
+        _settings = settings;
+    }
+
+    /// <summary>Alerts firing now.</summary>
+    public IReadOnlyCollection<Alert> Active => _active.Values;
+
+    public (IReadOnlyList<Alert> Fired, IReadOnlyList<Alert> Resolved) Evaluate(PipelineLag lag, IReadOnlyList<(DateTimeOffset At, long Total)> totals, DateTimeOffset now)
+    {
+        var holding = new Dictionary<string, (AlertRule Rule, string? Topic, int? Partition, string Message)>(StringComparer.Ordinal);
+        var p = lag.Pipeline;
+
+        if (_settings.LagAboveThreshold > 0)
+        {
+            if (lag.TotalLag > _settings.LagAboveThreshold)
+            {
+                var since = _aboveSince.TryGetValue(p, out var s) ? s : _aboveSince[p] = now;
+                if (now - since >= _settings.LagAboveFor)
+                {
+                    holding[$"lag-above/{p}"] = (AlertRule.LagAbove, null, null, Invariant(
+                        $"pipeline {p} (group {lag.GroupId}): lag {lag.TotalLag} above {_settings.LagAboveThreshold} for {Round(now - since)}; worst partitions: {Worst(lag)}"));
+                }
+            }
+            else
+            {
+                _aboveSince.Remove(p);
+            }
+        }
+
+        if (_settings.LagGrowingFor is { } growingFor && LagTracker.Growing(totals, now, growingFor))
+        {
+            holding[$"lag-growing/{p}"] = (AlertRule.LagGrowing, null, null, Invariant(
+                $"pipeline {p} (group {lag.GroupId}): lag grew for {Round(growingFor)} to {lag.TotalLag}; consumers fall behind the producers (add nodes/partitions, or look at processing time)"));
+        }
+
+        if (_settings.StalledPartition)
+        {
+            foreach (var partition in lag.Partitions.Where(x => x.Status is PartitionStatus.Stalled or PartitionStatus.Stopped))
+            {
+                holding[$"stalled/{p}/{partition.Topic}/{partition.Partition}"] = (AlertRule.StalledPartition, partition.Topic, partition.Partition, Invariant(
+                    $"pipeline {p}: {partition.Topic}[{partition.Partition}] is {partition.Status.ToString().ToUpperInvariant()}: committed offset {partition.Committed} unchanged for {Round(partition.CommittedUnchangedFor)} with lag {partition.Lag}; look for a stuck key or a stopped consumer"));
+            }
+        }
+
+        if (_settings.DlqPerMinuteAbove > 0 && lag.DeadLettersPerMinute > _settings.DlqPerMinuteAbove)
+        {
+            holding[$"dlq-rate/{p}"] = (AlertRule.DlqRateAbove, null, null, Invariant(
+                $"pipeline {p}: {lag.DeadLettersPerMinute:0.#} dead letters per minute, above {_settings.DlqPerMinuteAbove:0.#}; `actorstream dlq list` shows them"));
+        }
+
+        var fired = new List<Alert>();
+        foreach (var (id, condition) in holding)
+        {
+            if (!_active.ContainsKey(id))
+            {
+                var alert = new Alert(id, condition.Rule, p, condition.Topic, condition.Partition, condition.Message, now);
+                _active[id] = alert;
+                fired.Add(alert);
+            }
+        }
+
+        var resolved = new List<Alert>();
+        foreach (var (id, alert) in _active.Where(a => a.Value.Pipeline == p && !holding.ContainsKey(a.Key)).ToList())
+        {
+            _active.Remove(id);
+            resolved.Add(alert with { ResolvedAt = now });
+        }
+
+        return (fired, resolved);
+    }
+
+    private static string Worst(PipelineLag lag) =>
+        string.Join(", ", lag.Partitions.OrderByDescending(x => x.Lag).Take(3).Select(x => Invariant($"{x.Topic}[{x.Partition}]={x.Lag}")));
+
+    private static string Round(TimeSpan span) => span.TotalMinutes >= 1 ? Invariant($"{span.TotalMinutes:0.#} min") : Invariant($"{span.TotalSeconds:0} s");
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using System.Diagnostics.Metrics;
+using Akka.Actor;
+using ActorStream.Metrics;
+using ActorStream.Monitoring.Internal;
+using ActorStream.Pipelines.Settings;
+
+namespace ActorStream.Monitoring;
+
+/// <summary>
+/// Lag and alerts of the pipelines this node runs (per actor system): the latest lag reading per
+/// pipeline, the alerts firing, and recently resolved ones. Pipelines register themselves when they
+/// start (unless <c>actorstream.monitoring.enabled = off</c>). Alert changes are also published on
+/// the event stream as <see cref="AlertFired"/> and <see cref="AlertResolved"/>.
+/// </summary>
+public sealed class PipelineMonitoring : IExtension
+{
+    private const int RecentLimit = 100;
+    private readonly ExtendedActorSystem _system;
+    private readonly object _gate = new();
+    private ImmutableDictionary<string, PipelineLag> _lag = ImmutableDictionary<string, PipelineLag>.Empty;
+    private ImmutableDictionary<string, Alert> _active = ImmutableDictionary<string, Alert>.Empty;
+    private ImmutableList<Alert> _recent = ImmutableList<Alert>.Empty;
+    private IActorRef? _monitor;
+
+    internal PipelineMonitoring(ExtendedActorSystem system)
+    {
+        _system = system;
+        Settings = MonitoringSettings.Create(system.Settings.Config);
+        PipelineMetrics.RegisterLagSource(this);
+    }
+
+    /// <summary>The node's monitoring settings.</summary>
+    public MonitoringSettings Settings { get; }
+
+    /// <summary>The latest lag reading of every watched pipeline.</summary>
+    public IReadOnlyList<PipelineLag> Lag => [.. Volatile.Read(ref _lag).Values.OrderBy(l => l.Pipeline, StringComparer.Ordinal)];
+
+    /// <summary>Alerts firing now.</summary>
+    public IReadOnlyList<Alert> ActiveAlerts => [.. Volatile.Read(ref _active).Values.OrderBy(a => a.FiredAt)];
+
+    /// <summary>The last resolved alerts, newest first.</summary>
+    public IReadOnlyList<Alert> RecentlyResolved => Volatile.Read(ref _recent);
+
+    /// <summary>The extension of <paramref name="system"/>.</summary>
+    public static PipelineMonitoring Get(ActorSystem system) => system.WithExtension<PipelineMonitoring, PipelineMonitoringId>();
+
+    /// <summary>Starts watching <paramref name="pipeline"/>'s consumer group (idempotent).</summary>
+    public void Watch(PipelineSettings pipeline)
+    {
+        if (!Settings.Enabled)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _monitor ??= _system.SystemActorOf(LagMonitor.Props(Settings, this), "actorstream-lag-monitor");
+        }
+
+        _monitor.Tell(new WatchPipeline(pipeline));
+    }
+
+    internal void Update(PipelineLag lag, IReadOnlyList<Alert> fired, IReadOnlyList<Alert> resolved)
+    {
+        lock (_gate)
+        {
+            _lag = _lag.SetItem(lag.Pipeline, lag);
+            _active = _active.SetItems(fired.Select(a => KeyValuePair.Create(a.Id, a))).RemoveRange(resolved.Select(a => a.Id));
+            if (resolved.Count > 0)
+            {
+                _recent = _recent.InsertRange(0, resolved);
+                if (_recent.Count > RecentLimit)
+                {
+                    _recent = _recent.RemoveRange(RecentLimit, _recent.Count - RecentLimit);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Extension id of <see cref="PipelineMonitoring"/>.</summary>
+public sealed class PipelineMonitoringId : ExtensionIdProvider<PipelineMonitoring>
+{
+    /// <inheritdoc />
+    public override PipelineMonitoring CreateExtension(ExtendedActorSystem system) => new(system);
+}
