@@ -78,6 +78,9 @@ internal static partial class Actorstream
             UseShellExecute = false,
             StandardOutputEncoding = new UTF8Encoding(false),
         };
+
+        // Nodes started by tests run side by side: each takes a free HTTP port unless a test says otherwise.
+        info.Environment["ACTORSTREAM_HTTP_PORT"] = "0";
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null)

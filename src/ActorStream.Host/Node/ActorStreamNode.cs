@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
 using ActorStream.Entities;
+using ActorStream.Host.Http;
 using ActorStream.Kafka.Settings;
 using ActorStream.Pipelines;
 using ActorStream.Pipelines.Settings;
@@ -41,6 +42,9 @@ internal sealed class ActorStreamNode
 
     public string BootstrapServers { get; }
 
+    /// <summary>The node's HTTP endpoints (metrics, health, API), when enabled.</summary>
+    public NodeHttpServer? Http { get; private set; }
+
     /// <summary>Entities this host ships with (the sample pipeline's).</summary>
     public static void RegisterBuiltInEntities(EntityRegistry registry) => registry.Register<Sample.AccountEntity>("Account");
 
@@ -64,6 +68,7 @@ internal sealed class ActorStreamNode
             throw new NodeConfigException("no pipelines are configured: add one under actorstream.pipelines.<name> (see hocon/sample.conf)");
         }
 
+        var http = HttpSettings.Create(config);
         var registry = new EntityRegistry();
         RegisterBuiltInEntities(registry);
         foreach (var pipeline in pipelines.Where(p => !registry.Contains(p.Entity)))
@@ -125,7 +130,14 @@ internal sealed class ActorStreamNode
                     p.Name, string.Join(",", p.Topics), p.Entity, p.GroupId, p.DlqTopic);
                 return Pipeline.Start(system, p);
             }).ToList();
-            return new ActorStreamNode(system, running, kafka, bootstrap, logger, NodeConfig.StopTimeout(effective));
+            var node = new ActorStreamNode(system, running, kafka, bootstrap, logger, NodeConfig.StopTimeout(effective));
+            if (http.Enabled)
+            {
+                node.Http = NodeHttpServer.StartAsync(node, http, logger).GetAwaiter().GetResult();
+                logger.LogInformation("HTTP endpoints at {Url}: /metrics, /health/live, /health/ready, /api/pipelines, /api/lag, /api/alerts", node.Http.Url);
+            }
+
+            return node;
         }
         catch
         {
@@ -155,6 +167,11 @@ internal sealed class ActorStreamNode
         }
 
         await shutdown.WaitAsync(_stopTimeout);
+        if (Http is not null)
+        {
+            await Http.DisposeAsync();
+        }
+
         EmbeddedKafka?.Dispose();
     }
 

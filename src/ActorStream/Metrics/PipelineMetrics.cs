@@ -22,6 +22,8 @@ internal static class PipelineMetrics
 
     public static readonly Counter<long> RecordsEmitted = Meter.CreateCounter<long>("actorstream.records.emitted", "records", "Records entities emitted to output topics");
 
+    public static readonly Counter<long> Rebalances = Meter.CreateCounter<long>("actorstream.consumer.rebalance_events", "events", "Partition assignments, revocations and losses of this node's consumers");
+
     private static readonly List<WeakReference<PipelineMonitoring>> LagSources = [];
 
     static PipelineMetrics()

@@ -21,6 +21,7 @@ public sealed class PipelineMonitoring : IExtension
     private ImmutableDictionary<string, PipelineLag> _lag = ImmutableDictionary<string, PipelineLag>.Empty;
     private ImmutableDictionary<string, Alert> _active = ImmutableDictionary<string, Alert>.Empty;
     private ImmutableList<Alert> _recent = ImmutableList<Alert>.Empty;
+    private ImmutableDictionary<string, ImmutableHashSet<(string Topic, int Partition)>> _assigned = ImmutableDictionary<string, ImmutableHashSet<(string, int)>>.Empty;
     private IActorRef? _monitor;
 
     internal PipelineMonitoring(ExtendedActorSystem system)
@@ -28,6 +29,7 @@ public sealed class PipelineMonitoring : IExtension
         _system = system;
         Settings = MonitoringSettings.Create(system.Settings.Config);
         PipelineMetrics.RegisterLagSource(this);
+        system.SystemActorOf(Props.Create(() => new AssignmentTracker(this)), "actorstream-assignments");
     }
 
     /// <summary>The node's monitoring settings.</summary>
@@ -41,6 +43,10 @@ public sealed class PipelineMonitoring : IExtension
 
     /// <summary>The last resolved alerts, newest first.</summary>
     public IReadOnlyList<Alert> RecentlyResolved => Volatile.Read(ref _recent);
+
+    /// <summary>The partitions this node's consumer of <paramref name="groupId"/> holds now (from the partition events).</summary>
+    public IReadOnlySet<(string Topic, int Partition)> AssignedPartitions(string groupId) =>
+        Volatile.Read(ref _assigned).TryGetValue(groupId, out var set) ? set : ImmutableHashSet<(string, int)>.Empty;
 
     /// <summary>The extension of <paramref name="system"/>.</summary>
     public static PipelineMonitoring Get(ActorSystem system) => system.WithExtension<PipelineMonitoring, PipelineMonitoringId>();
@@ -59,6 +65,15 @@ public sealed class PipelineMonitoring : IExtension
         }
 
         _monitor.Tell(new WatchPipeline(pipeline));
+    }
+
+    internal void OnAssignmentChanged(string groupId, IEnumerable<(string Topic, int Partition)> partitions, bool added)
+    {
+        lock (_gate)
+        {
+            var current = _assigned.TryGetValue(groupId, out var set) ? set : ImmutableHashSet<(string, int)>.Empty;
+            _assigned = _assigned.SetItem(groupId, added ? current.Union(partitions) : current.Except(partitions));
+        }
     }
 
     internal void Update(PipelineLag lag, IReadOnlyList<Alert> fired, IReadOnlyList<Alert> resolved)

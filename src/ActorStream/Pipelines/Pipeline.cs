@@ -78,6 +78,8 @@ public sealed class Pipeline
             settings: ClusterShardingSettings.Create(system),
             messageExtractor: new ShardEnvelopeExtractor());
 
+        // Before the consumer starts, so its first assignment is seen by the monitoring.
+        Monitoring.PipelineMonitoring.Get(system).Watch(settings);
         var committer = committerSettings ?? CommitterSettings.Create(system);
         var (control, completion) = KafkaConsumer.CommittablePartitionedSource(consumer, Subscriptions.Topics(settings.Topics.ToArray()))
             .Select(partition => partition.Records.Via(new PartitionDispatchStage(settings, entity, region, deadLetters)))
@@ -85,7 +87,6 @@ public sealed class Pipeline
             .ToMaterialized(Committer.Sink(committer), Keep.Both)
             .Run(system.Materializer());
         var pipeline = new Pipeline(settings, region, deadLetters, control, completion);
-        Monitoring.PipelineMonitoring.Get(system).Watch(settings);
 
         // However the node goes down (SIGTERM through the CLR hook, a cluster leave, downing), the
         // pipeline drains and commits before sharding hands its regions over.

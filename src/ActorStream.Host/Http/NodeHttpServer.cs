@@ -1,0 +1,192 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ActorStream.Host.Cli;
+using ActorStream.Host.Node;
+using ActorStream.Monitoring;
+using Akka.Cluster;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+
+namespace ActorStream.Host.Http;
+
+/// <summary>
+/// The node's HTTP side: <c>/metrics</c> (Prometheus, every ActorStream instrument),
+/// <c>/health/live</c>, <c>/health/ready</c>, and the JSON API (<c>/api/pipelines</c>,
+/// <c>/api/lag</c>, <c>/api/alerts</c>); admin actions under <c>/api/admin/</c> need the admin
+/// token as a bearer token. Request bodies are capped; errors are JSON without internals.
+/// </summary>
+internal sealed class NodeHttpServer : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper) },
+        WriteIndented = false,
+    };
+
+    private readonly WebApplication _app;
+
+    private NodeHttpServer(WebApplication app, string url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    /// <summary>The base URL, e.g. <c>http://127.0.0.1:9190</c>.</summary>
+    public string Url { get; }
+
+    /// <exception cref="NodeConfigException">The address cannot be bound (the message names the key).</exception>
+    public static async Task<NodeHttpServer> StartAsync(ActorStreamNode node, HttpSettings settings, ILogger logger)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        StderrLogging.Configure(builder.Logging);
+        builder.WebHost.ConfigureKestrel(options =>
+        {
+            options.Listen(settings.Host, settings.Port);
+            options.AddServerHeader = false;
+            options.Limits.MaxRequestBodySize = settings.MaxRequestBytes;
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(3));
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
+        {
+            metrics.AddMeter("ActorStream", "ActorStream.Kafka").AddPrometheusExporter();
+            if (settings.OtlpEndpoint is { } otlp)
+            {
+                metrics.AddOtlpExporter(o => o.Endpoint = otlp);
+            }
+        });
+
+        var app = builder.Build();
+        Map(app, node, settings);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException ex)
+        {
+            await app.DisposeAsync();
+            throw new NodeConfigException($"actorstream.http: cannot listen on {settings.Host}:{settings.Port} ({ex.Message}); set actorstream.http.port or {HttpSettings.PortVariable} (0 = any free port), or actorstream.http.enabled = off");
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var url = address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal);
+        if (!IPAddress.IsLoopback(settings.Host) && settings.AdminToken is null)
+        {
+            logger.LogWarning("HTTP endpoints listen on {Host} without an admin token: admin actions are disabled; set {Variable}", settings.Host, HttpSettings.AdminTokenVariable);
+        }
+
+        return new NodeHttpServer(app, url);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static void Map(WebApplication app, ActorStreamNode node, HttpSettings settings)
+    {
+        var monitoring = PipelineMonitoring.Get(node.System);
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGet("/health/live", () => Results.Json(new { status = "live" }, Json));
+        app.MapGet("/health/ready", () =>
+        {
+            var problems = Readiness(node, monitoring);
+            return Results.Json(new { status = problems.Count == 0 ? "ready" : "not-ready", problems }, Json,
+                statusCode: problems.Count == 0 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
+        app.MapGet("/api/pipelines", () => Results.Json(node.Pipelines.Select(p => new
+        {
+            name = p.Settings.Name,
+            topics = p.Settings.Topics,
+            group = p.Settings.GroupId,
+            entity = p.Settings.Entity,
+            dlq_topic = p.Settings.DlqTopic,
+            state = p.Completion.IsFaulted ? "failed" : p.Completion.IsCompleted ? "stopped" : "running",
+            assigned_partitions = monitoring.AssignedPartitions(p.Settings.GroupId).OrderBy(x => x.Topic).ThenBy(x => x.Partition).Select(x => new { topic = x.Topic, partition = x.Partition }),
+        }), Json));
+        app.MapGet("/api/lag", () => Results.Json(monitoring.Lag.Select(l => new
+        {
+            pipeline = l.Pipeline,
+            group = l.GroupId,
+            at = l.At,
+            total_lag = l.TotalLag,
+            status = l.Status,
+            dead_letters_per_minute = l.DeadLettersPerMinute,
+            partitions = l.Partitions.Select(p => new { topic = p.Topic, partition = p.Partition, committed = p.Committed, high_watermark = p.HighWatermark, lag = p.Lag, status = p.Status, committed_unchanged_s = Math.Round(p.CommittedUnchangedFor.TotalSeconds, 1) }),
+        }), Json));
+        app.MapGet("/api/alerts", () => Results.Json(new { firing = monitoring.ActiveAlerts, resolved = monitoring.RecentlyResolved }, Json));
+
+        var admin = app.MapGroup("/api/admin").AddEndpointFilter(async (context, next) =>
+            Authorized(context.HttpContext, settings) is { } denied ? denied : await next(context));
+        admin.MapPost("/pipelines/{name}/stop", async (string name) =>
+        {
+            var pipeline = node.Pipelines.FirstOrDefault(p => p.Settings.Name == name);
+            if (pipeline is null)
+            {
+                return Error(StatusCodes.Status404NotFound, $"no pipeline named '{name}'; pipelines: {string.Join(", ", node.Pipelines.Select(p => p.Settings.Name))}");
+            }
+
+            await pipeline.StopAsync(TimeSpan.FromSeconds(30));
+            return Results.Json(new { pipeline = name, state = "stopped", committed = true }, Json);
+        });
+
+        app.MapFallback((HttpContext context) => Error(StatusCodes.Status404NotFound,
+            $"no endpoint {context.Request.Method} {context.Request.Path}; see /metrics, /health/live, /health/ready, /api/pipelines, /api/lag, /api/alerts"));
+    }
+
+    private static List<string> Readiness(ActorStreamNode node, PipelineMonitoring monitoring)
+    {
+        var problems = new List<string>();
+        var cluster = Cluster.Get(node.System);
+        if (cluster.SelfMember.Status != MemberStatus.Up)
+        {
+            problems.Add($"cluster member is {cluster.SelfMember.Status}, not Up");
+        }
+
+        foreach (var pipeline in node.Pipelines)
+        {
+            if (pipeline.Completion.IsCompleted)
+            {
+                problems.Add($"pipeline {pipeline.Settings.Name} is {(pipeline.Completion.IsFaulted ? "failed" : "stopped")}");
+            }
+            else if (monitoring.AssignedPartitions(pipeline.Settings.GroupId).Count == 0)
+            {
+                problems.Add($"pipeline {pipeline.Settings.Name} has no partitions assigned yet (group {pipeline.Settings.GroupId})");
+            }
+        }
+
+        return problems;
+    }
+
+    private static IResult? Authorized(HttpContext context, HttpSettings settings)
+    {
+        if (settings.AdminToken is null)
+        {
+            return Error(StatusCodes.Status403Forbidden, $"admin actions are disabled: no admin token is configured (actorstream.http.admin-token or {HttpSettings.AdminTokenVariable})");
+        }
+
+        var header = context.Request.Headers.Authorization.ToString();
+        const string prefix = "Bearer ";
+        var given = header.StartsWith(prefix, StringComparison.Ordinal) ? header[prefix.Length..].Trim() : "";
+        var ok = given.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(settings.AdminToken));
+        if (ok)
+        {
+            return null;
+        }
+
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return Error(StatusCodes.Status401Unauthorized, "admin actions need the admin token: Authorization: Bearer <token>");
+    }
+
+    private static IResult Error(int status, string message) => Results.Json(new { error = message }, Json, statusCode: status);
+}

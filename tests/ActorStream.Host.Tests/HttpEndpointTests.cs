@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Confluent.Kafka;
+using Xunit;
+
+namespace ActorStream.Host.Tests;
+
+/// <summary>The node's HTTP side: health, metrics, API, admin token, limits — on a `run` node with the embedded broker.</summary>
+public sealed partial class HttpEndpointTests
+{
+    [Fact]
+    public async Task A_node_serves_health_lag_metrics_and_guards_admin_actions_with_its_token()
+    {
+        var dev = Path.Combine(Actorstream.RepositoryRoot, "hocon", "dev.conf");
+        using var process = Actorstream.Start(new Dictionary<string, string?>
+        {
+            ["KAFKA_BOOTSTRAP_SERVERS"] = null,
+            ["ACTORSTREAM_ADMIN_TOKEN"] = "s3cret-token",
+        }, "run", "--config", dev, "--set", "actorstream.monitoring.lag-interval=200ms");
+        try
+        {
+            var (url, bootstrap) = await ReadAddressesAsync(process);
+            using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
+
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+            await Eventually(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "ready");
+
+            // 40 transactions for 4 accounts; once processed the group's lag is 0 on every partition.
+            using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = bootstrap, Partitioner = Partitioner.Murmur2Random }).Build())
+            {
+                for (var seq = 1; seq <= 10; seq++)
+                {
+                    for (var a = 0; a < 4; a++)
+                    {
+                        producer.Produce("accounts", new Message<string, string> { Key = $"a-{a}", Value = $$"""{"accountId":"a-{{a}}","seq":{{seq}},"amount":1.5}""" });
+                    }
+                }
+
+                producer.Flush(TimeSpan.FromSeconds(10));
+            }
+
+            await Eventually(async () =>
+            {
+                using var lag = JsonDocument.Parse(await http.GetStringAsync("/api/lag"));
+                var accounts = lag.RootElement.EnumerateArray().Single(p => p.GetProperty("pipeline").GetString() == "accounts");
+                var partitions = accounts.GetProperty("partitions").EnumerateArray().ToList();
+                return partitions.Count == 8 && accounts.GetProperty("total_lag").GetInt64() == 0 && partitions.Sum(p => p.GetProperty("high_watermark").GetInt64()) == 40;
+            }, "lag 0 over 8 partitions holding 40 records");
+
+            var metrics = await http.GetStringAsync("/metrics");
+            var lagSeries = LagSeries().Matches(metrics).Where(m => m.Value.Contains("pipeline=\"accounts\"", StringComparison.Ordinal)).ToList();
+            Assert.Equal(8, lagSeries.Count);
+            Assert.All(lagSeries, m => Assert.Equal("0", m.Groups["value"].Value));
+            Assert.Matches(@"actorstream_records_processed_records_total(\{[^}]*\})? (4\d|[5-9]\d|\d{3,})", metrics);
+
+            using var alerts = JsonDocument.Parse(await http.GetStringAsync("/api/alerts"));
+            Assert.Equal(0, alerts.RootElement.GetProperty("firing").GetArrayLength());
+
+            // Admin actions: no token or a wrong one → 401, nothing happens; the right one → the pipeline drains and stops.
+            var noToken = await http.PostAsync("/api/admin/pipelines/accounts/stop", null);
+            Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
+            Assert.DoesNotContain("s3cret", await noToken.Content.ReadAsStringAsync());
+            using (var wrong = new HttpRequestMessage(HttpMethod.Post, "/api/admin/pipelines/accounts/stop"))
+            {
+                wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "guess");
+                Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
+            }
+
+            using (var pipelines = JsonDocument.Parse(await http.GetStringAsync("/api/pipelines")))
+            {
+                Assert.Equal("running", pipelines.RootElement[0].GetProperty("state").GetString());
+                Assert.Equal(8, pipelines.RootElement[0].GetProperty("assigned_partitions").GetArrayLength());
+            }
+
+            var missing = await http.GetAsync("/api/nothing");
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+            Assert.Contains("no endpoint GET /api/nothing", await missing.Content.ReadAsStringAsync());
+
+            using (var right = new HttpRequestMessage(HttpMethod.Post, "/api/admin/pipelines/accounts/stop"))
+            {
+                right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret-token");
+                var stopped = await http.SendAsync(right);
+                Assert.Equal(HttpStatusCode.OK, stopped.StatusCode);
+            }
+
+            using (var pipelines = JsonDocument.Parse(await http.GetStringAsync("/api/pipelines")))
+            {
+                Assert.Equal("stopped", pipelines.RootElement[0].GetProperty("state").GetString());
+            }
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready")).StatusCode);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                Actorstream.Terminate(process);
+                if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_http_setting_is_named_before_anything_starts()
+    {
+        var dev = Path.Combine(Actorstream.RepositoryRoot, "hocon", "dev.conf");
+        var (exit, _, stderr) = await Actorstream.RunWithEnvironmentAsync(new Dictionary<string, string?> { ["KAFKA_BOOTSTRAP_SERVERS"] = null, ["ACTORSTREAM_HTTP_PORT"] = "99999" },
+            "run", "--config", dev);
+        Assert.Equal(2, exit);
+        Assert.Contains("actorstream.http.port (ACTORSTREAM_HTTP_PORT): must be 0 (any free port) to 65535; got '99999'", stderr);
+    }
+
+    [GeneratedRegex(@"^actorstream_consumer_lag_records\{(?<labels>[^}]*)\} (?<value>\S+)", RegexOptions.Multiline)]
+    private static partial Regex LagSeries();
+
+    private static async Task<(string Url, string Bootstrap)> ReadAddressesAsync(Process process)
+    {
+        string? url = null, bootstrap = null;
+        var seen = new StringBuilder();
+        using var timeout = new CancellationTokenSource(Actorstream.RunTimeout);
+        while (url is null && await process.StandardError.ReadLineAsync(timeout.Token) is { } line)
+        {
+            seen.AppendLine(line);
+            if (Regex.Match(line, @"Embedded Kafka at (\S+) ") is { Success: true } k)
+            {
+                bootstrap = k.Groups[1].Value;
+            }
+
+            if (Regex.Match(line, @"HTTP endpoints at (http://\S+):") is { Success: true } h)
+            {
+                url = h.Groups[1].Value;
+            }
+        }
+
+        // Keep draining stderr so the node never blocks on a full pipe.
+        _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        return url is not null && bootstrap is not null ? (url, bootstrap) : throw new Xunit.Sdk.XunitException($"no HTTP/Kafka address logged:\n{seen}");
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new Xunit.Sdk.XunitException($"not within 60 s: {what}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+}
