@@ -8,5 +8,7 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DevCommand.Create());
 root.Subcommands.Add(KafkaCommand.Create());
 root.Subcommands.Add(TopicsCommand.Create());
+root.Subcommands.Add(DlqCommand.Create());
+root.Subcommands.Add(LagCommand.Create());
 
 return await CommandLineRunner.RunAsync(root, args);

@@ -51,6 +51,11 @@ public sealed partial class HttpEndpointTests
                 return partitions.Count == 8 && accounts.GetProperty("total_lag").GetInt64() == 0 && partitions.Sum(p => p.GetProperty("high_watermark").GetInt64()) == 40;
             }, "lag 0 over 8 partitions holding 40 records");
 
+            // `actorstream lag` reads the node's view: 8 partitions, no alert firing → exit 0.
+            var (lagExit, lagOut, lagErr) = await Actorstream.RunAsync("lag", "--node", url);
+            Assert.True(lagExit == 0, $"{lagExit}\n{lagOut}\n{lagErr}");
+            Assert.Equal(8, Regex.Matches(lagOut, @"^accounts\s+accounts\s+\d+\s+\d+\s+\d+\s+0\s+OK", RegexOptions.Multiline).Count);
+
             var metrics = await http.GetStringAsync("/metrics");
             var lagSeries = LagSeries().Matches(metrics).Where(m => m.Value.Contains("pipeline=\"accounts\"", StringComparison.Ordinal)).ToList();
             Assert.Equal(8, lagSeries.Count);

@@ -30,9 +30,7 @@ internal static class TopicsCommand
         return command;
     }
 
-    private static (Option<string?> Config, Option<string[]> Set) ConfigOptions() =>
-        (new Option<string?>("--config") { Description = "HOCON configuration with actorstream.topics and the pipelines (see hocon/sample.conf)." },
-         new Option<string[]>("--set") { Description = "Override one configuration key, repeatable: --set actorstream.kafka.bootstrap-servers=localhost:9092", Arity = ArgumentArity.ZeroOrMore, DefaultValueFactory = _ => [] });
+    private static (Option<string?> Config, Option<string[]> Set) ConfigOptions() => (ClusterConfig.ConfigOption(), ClusterConfig.SetOption());
 
     private static Command Plan()
     {
@@ -262,15 +260,7 @@ internal static class TopicsCommand
         var name = $"actorstream topics {parse.CommandResult.Command.Name}";
         try
         {
-            var config = NodeConfig.Load(parse.GetValue(configOption), parse.GetValue(setOption) ?? []);
-            var bootstrap = NodeConfig.BootstrapServers(config);
-            if (bootstrap.Equals("embedded", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new NodeConfigException(
-                    $"actorstream.kafka.bootstrap-servers is 'embedded': that broker lives inside `run`/`dev` and its topics are created from the declarations; point this command at a cluster with {KafkaDefaults.BootstrapServersEnvironmentVariable} or --set actorstream.kafka.bootstrap-servers=host:port");
-            }
-
-            var effective = ConfigurationFactory.ParseString($"actorstream.kafka.bootstrap-servers = \"{bootstrap}\"").WithFallback(config);
+            var effective = ClusterConfig.Load(parse.GetValue(configOption), parse.GetValue(setOption) ?? []);
             IReadOnlyList<TopicSettings> declared;
             try
             {

@@ -48,6 +48,20 @@ public sealed class PipelineMonitoring : IExtension
     public IReadOnlySet<(string Topic, int Partition)> AssignedPartitions(string groupId) =>
         Volatile.Read(ref _assigned).TryGetValue(groupId, out var set) ? set : ImmutableHashSet<(string, int)>.Empty;
 
+    /// <summary>
+    /// One lag reading of <paramref name="pipeline"/>'s group, straight from Kafka (for tools: no
+    /// history, so every partition's status is <see cref="PartitionStatus.Ok"/>). Blocking.
+    /// </summary>
+    /// <param name="config">Configuration with the connector's connection settings.</param>
+    /// <param name="pipeline">The pipeline whose group and topics are read.</param>
+    /// <exception cref="Confluent.Kafka.KafkaException">Kafka cannot be reached.</exception>
+    public static PipelineLag ReadOnce(Akka.Configuration.Config config, PipelineSettings pipeline)
+    {
+        using var reader = LagReader.Create(pipeline, config);
+        var (offsets, dlqEnd) = reader.Read();
+        return new LagTracker(MonitoringSettings.Create(config), pipeline.Name, pipeline.GroupId).Observe(DateTimeOffset.UtcNow, offsets, dlqEnd);
+    }
+
     /// <summary>The extension of <paramref name="system"/>.</summary>
     public static PipelineMonitoring Get(ActorSystem system) => system.WithExtension<PipelineMonitoring, PipelineMonitoringId>();
 
