@@ -154,50 +154,12 @@ internal static class DlqCommand
     }
 
     /// <summary>Reads the topic from the beginning to its current end (no group, nothing committed).</summary>
-    private static List<ConsumeResult<byte[]?, byte[]?>> Read(Dictionary<string, string> props, string topic, List<(int Partition, long Offset)> selection, int limit)
-    {
-        var config = new ConsumerConfig(props) { GroupId = $"actorstream-dlq-cli-{Guid.NewGuid():N}", EnableAutoCommit = false, EnablePartitionEof = true };
-        using var admin = new AdminClientBuilder(props).Build();
-        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(15)).Topics.Single();
-        if (metadata.Error.Code != ErrorCode.NoError || metadata.Partitions.Count == 0)
-        {
-            throw new NodeConfigException($"--topic {topic}: the topic does not exist ({metadata.Error.Reason})");
-        }
-
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
-        var partitions = metadata.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
-        var ends = partitions.ToDictionary(tp => tp.Partition.Value, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)));
-        var wanted = partitions.Where(tp => ends[tp.Partition.Value].High > ends[tp.Partition.Value].Low).ToList();
-        var records = new List<ConsumeResult<byte[]?, byte[]?>>();
-        if (wanted.Count == 0)
-        {
-            return records;
-        }
-
-        consumer.Assign(wanted.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
-        var done = new HashSet<int>();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (done.Count < wanted.Count && DateTime.UtcNow < deadline)
-        {
-            var r = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (r is null)
-            {
-                continue;
-            }
-
-            if (r.IsPartitionEOF || r.Offset.Value >= ends[r.Partition.Value].High - 1)
-            {
-                done.Add(r.Partition.Value);
-            }
-
-            if (!r.IsPartitionEOF && (selection.Count == 0 || selection.Contains((r.Partition.Value, r.Offset.Value))))
-            {
-                records.Add(r);
-            }
-        }
-
-        return records.OrderBy(r => r.Message.Timestamp.UnixTimestampMs).ThenBy(r => r.Partition.Value).ThenBy(r => r.Offset.Value).Take(limit).ToList();
-    }
+    private static List<ConsumeResult<byte[]?, byte[]?>> Read(Dictionary<string, string> props, string topic, List<(int Partition, long Offset)> selection, int limit) =>
+        DeadLetterReader.Read(props, topic, (low, _) => low)
+            .Where(r => selection.Count == 0 || selection.Contains((r.Partition.Value, r.Offset.Value)))
+            .OrderBy(r => r.Message.Timestamp.UnixTimestampMs).ThenBy(r => r.Partition.Value).ThenBy(r => r.Offset.Value)
+            .Take(limit)
+            .ToList();
 
     private static string Header(ConsumeResult<byte[]?, byte[]?> r, string name) =>
         r.Message.Headers is { } h && h.TryGetLastBytes(DlqPrefix + name, out var bytes) ? Encoding.UTF8.GetString(bytes) : "";

@@ -29,6 +29,7 @@ internal sealed class NodeHttpServer : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper) },
         WriteIndented = false,
     };
@@ -122,6 +123,7 @@ internal sealed class NodeHttpServer : IAsyncDisposable
             total_lag = l.TotalLag,
             status = l.Status,
             dead_letters_per_minute = l.DeadLettersPerMinute,
+            dead_letters = l.DeadLetters,
             partitions = l.Partitions.Select(p => new { topic = p.Topic, partition = p.Partition, committed = p.Committed, high_watermark = p.HighWatermark, lag = p.Lag, status = p.Status, committed_unchanged_s = Math.Round(p.CommittedUnchangedFor.TotalSeconds, 1) }),
         }), Json));
         app.MapGet("/api/alerts", () => Results.Json(new { firing = monitoring.ActiveAlerts, resolved = monitoring.RecentlyResolved }, Json));
@@ -140,8 +142,34 @@ internal sealed class NodeHttpServer : IAsyncDisposable
             return Results.Json(new { pipeline = name, state = "stopped", committed = true }, Json);
         });
 
+        var dlq = new DeadLetterSummary(node, monitoring);
+        app.MapGet("/api/dlq", (int? limit) => limit is < 1 or > 500
+            ? Error(StatusCodes.Status400BadRequest, "limit: must be 1 to 500")
+            : Results.Json(dlq.Read(limit ?? 20), Json));
+        app.MapGet("/api/cluster", async () => Results.Json(await ClusterView.ReadAsync(node, monitoring), Json));
+
+        // The dashboard: static files embedded in the executable, no build step.
+        MapAsset(app, "/", "index.html", "text/html; charset=utf-8");
+        MapAsset(app, "/dashboard.js", "dashboard.js", "text/javascript; charset=utf-8");
+        MapAsset(app, "/dashboard.css", "dashboard.css", "text/css; charset=utf-8");
+
         app.MapFallback((HttpContext context) => Error(StatusCodes.Status404NotFound,
             $"no endpoint {context.Request.Method} {context.Request.Path}; see /metrics, /health/live, /health/ready, /api/pipelines, /api/lag, /api/alerts"));
+    }
+
+    private static void MapAsset(WebApplication app, string path, string name, string contentType)
+    {
+        using var stream = typeof(NodeHttpServer).Assembly.GetManifestResourceStream($"ActorStream.Host.Dashboard.{name}")
+            ?? throw new InvalidOperationException($"dashboard asset {name} is not embedded");
+        using var memory = new MemoryStream();
+        stream.CopyTo(memory);
+        var bytes = memory.ToArray();
+        app.MapGet(path, (HttpContext context) =>
+        {
+            context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return Results.Bytes(bytes, contentType);
+        });
     }
 
     private static List<string> Readiness(ActorStreamNode node, PipelineMonitoring monitoring)

@@ -35,7 +35,8 @@ public sealed record PartitionLag(string Topic, int Partition, long Committed, l
 /// <param name="At">When it was read.</param>
 /// <param name="Partitions">Every partition of its topics.</param>
 /// <param name="DeadLettersPerMinute">Records written to its dead-letter topic per minute over the last sample interval.</param>
-public sealed record PipelineLag(string Pipeline, string GroupId, DateTimeOffset At, IReadOnlyList<PartitionLag> Partitions, double DeadLettersPerMinute)
+/// <param name="DeadLetters">Records written to its dead-letter topic so far (sum of its end offsets).</param>
+public sealed record PipelineLag(string Pipeline, string GroupId, DateTimeOffset At, IReadOnlyList<PartitionLag> Partitions, double DeadLettersPerMinute, long DeadLetters = 0)
 {
     /// <summary>Total lag over the partitions.</summary>
     public long TotalLag => Partitions.Sum(p => p.Lag);

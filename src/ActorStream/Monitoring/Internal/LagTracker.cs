@@ -61,7 +61,7 @@ internal sealed class LagTracker
         }
 
         _lastDlq = (now, deadLetterEnd);
-        return new PipelineLag(_pipeline, _groupId, now, result.AsReadOnly(), rate);
+        return new PipelineLag(_pipeline, _groupId, now, result.AsReadOnly(), rate, deadLetterEnd);
     }
 
     /// <summary>True when the series covers <paramref name="span"/> and never fell over it, ending higher than it started.</summary>
