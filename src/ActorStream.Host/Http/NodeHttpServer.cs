@@ -16,6 +16,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace ActorStream.Host.Http;
 
@@ -57,7 +58,7 @@ internal sealed class NodeHttpServer : IAsyncDisposable
             options.Limits.MaxRequestBodySize = settings.MaxRequestBytes;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(3));
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
+        var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
         {
             metrics.AddMeter("ActorStream", "ActorStream.Kafka").AddPrometheusExporter();
             if (settings.OtlpEndpoint is { } otlp)
@@ -65,6 +66,11 @@ internal sealed class NodeHttpServer : IAsyncDisposable
                 metrics.AddOtlpExporter(o => o.Endpoint = otlp);
             }
         });
+        if (settings.OtlpEndpoint is { } traceEndpoint)
+        {
+            // One span per record (activity source "ActorStream"), exported where the metrics go.
+            telemetry.WithTracing(tracing => tracing.AddSource(Metrics.PipelineTracing.SourceName).AddOtlpExporter(o => o.Endpoint = traceEndpoint));
+        }
 
         var app = builder.Build();
         Map(app, node, settings);

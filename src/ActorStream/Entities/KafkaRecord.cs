@@ -20,6 +20,13 @@ public sealed record KafkaRecord(
     IReadOnlyList<KeyValuePair<string, byte[]>> Headers,
     DateTimeOffset Timestamp)
 {
+    /// <summary>
+    /// W3C <c>traceparent</c> of ActorStream's processing span for this record (null when tracing is
+    /// off). Records emitted while handling it carry it, so traces continue downstream; the
+    /// record's own headers stay untouched.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => $"{Topic}[{Partition}]@{Offset}";
 }

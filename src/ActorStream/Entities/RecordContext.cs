@@ -42,6 +42,14 @@ public sealed class RecordContext
             throw new ArgumentException("An output record needs a topic", nameof(record));
         }
 
+        if (Record.TraceParent is { } traceParent && record.Headers?.Any(h => h.Key == Metrics.PipelineTracing.TraceParentHeader) != true)
+        {
+            record = record with
+            {
+                Headers = [.. record.Headers ?? [], new KeyValuePair<string, byte[]>(Metrics.PipelineTracing.TraceParentHeader, System.Text.Encoding.UTF8.GetBytes(traceParent))],
+            };
+        }
+
         _outputs.Add(record);
     }
 }

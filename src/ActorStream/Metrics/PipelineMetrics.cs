@@ -22,6 +22,16 @@ internal static class PipelineMetrics
 
     public static readonly Counter<long> RecordsEmitted = Meter.CreateCounter<long>("actorstream.records.emitted", "records", "Records entities emitted to output topics");
 
+    public static readonly UpDownCounter<long> InFlight = Meter.CreateUpDownCounter<long>("actorstream.records.in_flight", "records", "Records taken from Kafka and not yet acknowledged");
+
+    public static readonly Histogram<double> ProcessingDuration = Meter.CreateHistogram<double>("actorstream.record.processing.duration", "s",
+        "From the partition stream taking a record to its acknowledgement (queueing behind its key, retries and the entity's work)");
+
+    public static readonly Histogram<double> EndToEndLatency = Meter.CreateHistogram<double>("actorstream.record.end_to_end.latency", "s",
+        "From the record's timestamp (produce time) to its acknowledgement");
+
+    public static readonly UpDownCounter<long> ActiveEntities = Meter.CreateUpDownCounter<long>("actorstream.entities.active", "entities", "Entity hosts alive on this node");
+
     public static readonly Counter<long> Rebalances = Meter.CreateCounter<long>("actorstream.consumer.rebalance_events", "events", "Partition assignments, revocations and losses of this node's consumers");
 
     private static readonly List<WeakReference<PipelineMonitoring>> LagSources = [];

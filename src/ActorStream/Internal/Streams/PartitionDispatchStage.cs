@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
@@ -6,6 +7,7 @@ using ActorStream.Entities;
 using ActorStream.Internal.Offsets;
 using ActorStream.Internal.Protocol;
 using ActorStream.Kafka.Messages;
+using ActorStream.Metrics;
 using ActorStream.Pipelines.Settings;
 using Confluent.Kafka;
 
@@ -87,6 +89,22 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
             PullIfRoom();
         }
 
+        public override void PostStop()
+        {
+            // Records still in flight when the partition stream ends (revoked, failed, stopped) are
+            // not acknowledged here; they are delivered again from the committed offset.
+            if (_pending.Count > 0)
+            {
+                PipelineMetrics.InFlight.Add(-_pending.Count, new KeyValuePair<string, object?>("pipeline", _stage._settings.Name));
+                foreach (var pending in _pending.Values)
+                {
+                    PipelineTracing.Stop(pending.Activity, "abandoned", error: true);
+                }
+
+                _pending.Clear();
+            }
+        }
+
         protected override void OnTimer(object timerKey)
         {
             var now = DateTime.UtcNow;
@@ -112,9 +130,17 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
             _offsets.Enqueue((record.Offset, message.CommittableOffset));
 
             var entityId = EntityIdOf(record);
+            var activity = PipelineTracing.StartProcessing(record, _stage._settings.Name, _stage._settings.GroupId, entityId ?? "");
+            if (activity is not null)
+            {
+                record = record with { TraceParent = PipelineTracing.TraceParent(activity) };
+            }
+
+            PipelineMetrics.InFlight.Add(1, new KeyValuePair<string, object?>("pipeline", _stage._settings.Name));
             if (entityId is null)
             {
                 var pending = new Pending(record, "", null, FailureStage.Deserialize, "ActorStream.MissingKey", "the record has no key (null-key-policy = dead-letter)");
+                pending.Activity = activity;
                 _pending[record.Offset] = pending;
                 Dispatch(pending);
             }
@@ -131,6 +157,7 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
                         $"cannot decode the value as {_stage._entity.ValueType.Name}: {ex.Message}");
                 }
 
+                pending.Activity = activity;
                 _pending[record.Offset] = pending;
                 Dispatch(pending);
             }
@@ -159,10 +186,10 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
             switch (envelope.Message)
             {
                 case RecordAcked ack:
-                    Acked(ack.Offset);
+                    Acked(ack.Offset, ack.Outcome == AckOutcome.DeadLettered ? "dead-lettered" : "processed");
                     break;
                 case DeadLetterWritten written:
-                    Acked(written.Record.Offset);
+                    Acked(written.Record.Offset, "dead-lettered");
                     break;
                 case EntityHalted halted:
                     FailStage(new Pipelines.PipelineHaltedException(_stage._settings.Name, halted.Record, halted.EntityId, halted.Error));
@@ -170,12 +197,18 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
             }
         }
 
-        private void Acked(long offset)
+        private void Acked(long offset, string outcome)
         {
-            if (!_pending.Remove(offset) || !_tracker.Ack(offset))
+            if (!_pending.Remove(offset, out var done) || !_tracker.Ack(offset))
             {
                 return;
             }
+
+            var pipelineTag = new KeyValuePair<string, object?>("pipeline", _stage._settings.Name);
+            PipelineMetrics.InFlight.Add(-1, pipelineTag);
+            PipelineMetrics.ProcessingDuration.Record(Stopwatch.GetElapsedTime(done.StartedTicks).TotalSeconds, pipelineTag, new KeyValuePair<string, object?>("outcome", outcome));
+            PipelineMetrics.EndToEndLatency.Record(Math.Max(0, (DateTimeOffset.UtcNow - done.Record.Timestamp).TotalSeconds), pipelineTag);
+            PipelineTracing.Stop(done.Activity, outcome, error: outcome == "dead-lettered");
 
             if (_tracker.TryTakeCommit(out var position))
             {
@@ -286,6 +319,12 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
             public string? ExceptionMessage { get; }
 
             public DateTime SentAt { get; set; }
+
+            /// <summary>Stopwatch timestamp when the stage took the record (processing duration).</summary>
+            public long StartedTicks { get; } = Stopwatch.GetTimestamp();
+
+            /// <summary>The record's processing span, ended on acknowledgement.</summary>
+            public Activity? Activity { get; set; }
         }
     }
 }
