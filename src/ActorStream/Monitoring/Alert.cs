@@ -14,6 +14,9 @@ public enum AlertRule
 
     /// <summary>Dead letters per minute above the configured rate.</summary>
     DlqRateAbove,
+
+    /// <summary>A key's oldest unacknowledged record waits longer than the configured time.</summary>
+    StuckKey,
 }
 
 /// <summary>A firing (or resolved) alert.</summary>
@@ -38,3 +41,13 @@ public sealed record AlertFired(Alert Alert);
 /// <summary>Published on the actor system's event stream when an alert's condition cleared.</summary>
 /// <param name="Alert">The alert, with <see cref="Alert.ResolvedAt"/> set.</param>
 public sealed record AlertResolved(Alert Alert);
+
+/// <summary>The oldest unacknowledged record of one partition on this node, as its partition stream reports it.</summary>
+/// <param name="Pipeline">The pipeline.</param>
+/// <param name="Topic">The topic.</param>
+/// <param name="Partition">The partition.</param>
+/// <param name="EntityId">The key whose record it is.</param>
+/// <param name="Offset">Its offset.</param>
+/// <param name="Age">How long it has been waiting for its acknowledgement.</param>
+/// <param name="ReportedAt">When the stream reported it.</param>
+public sealed record OldestUnacked(string Pipeline, string Topic, int Partition, string EntityId, long Offset, TimeSpan Age, DateTimeOffset ReportedAt);

@@ -40,6 +40,9 @@ public sealed record MonitoringSettings
     /// <summary>Rule "DLQ rate above R": dead letters per minute (0 = rule off).</summary>
     public double DlqPerMinuteAbove { get; init; }
 
+    /// <summary>Rule "stuck key": a key whose oldest unacknowledged record waits longer than this (null = rule off).</summary>
+    public TimeSpan? StuckKeyOlderThan { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>URLs that receive every alert firing and resolving as a JSON POST.</summary>
     public IReadOnlyList<Uri> Webhooks { get; init; } = [];
 
@@ -95,6 +98,7 @@ public sealed record MonitoringSettings
             LagGrowingFor = OptionalDuration(c, "alerts.lag-growing.for"),
             StalledPartition = Bool(c, "alerts.stalled-partition"),
             DlqPerMinuteAbove = Double(c, "alerts.dlq-rate-above.per-minute"),
+            StuckKeyOlderThan = OptionalDuration(c, "alerts.stuck-key.older-than"),
             Webhooks = webhooks,
             WebhookMaxAttempts = (int)Long(c, "webhook-retry.max-attempts", 1),
             WebhookMinBackoff = minBackoff,

@@ -23,6 +23,7 @@ public sealed class PipelineMonitoring : IExtension
     private ImmutableList<Alert> _recent = ImmutableList<Alert>.Empty;
     private ImmutableDictionary<string, ImmutableHashSet<(string Topic, int Partition)>> _assigned = ImmutableDictionary<string, ImmutableHashSet<(string, int)>>.Empty;
     private IActorRef? _monitor;
+    private ImmutableDictionary<(string Pipeline, string Topic, int Partition), OldestUnacked> _oldest = ImmutableDictionary<(string, string, int), OldestUnacked>.Empty;
 
     internal PipelineMonitoring(ExtendedActorSystem system)
     {
@@ -79,6 +80,22 @@ public sealed class PipelineMonitoring : IExtension
         }
 
         _monitor.Tell(new WatchPipeline(pipeline));
+    }
+
+    /// <summary>The oldest unacknowledged record per partition of <paramref name="pipeline"/> on this node (fresh reports only).</summary>
+    public IReadOnlyList<OldestUnacked> OldestUnacked(string pipeline)
+    {
+        var freshAfter = DateTimeOffset.UtcNow - (Settings.LagInterval * 3);
+        return [.. Volatile.Read(ref _oldest).Values.Where(o => o.Pipeline == pipeline && o.ReportedAt >= freshAfter)];
+    }
+
+    /// <summary>A partition stream reports its oldest unacknowledged record (null: nothing in flight).</summary>
+    internal void ReportOldestUnacked(string pipeline, string topic, int partition, OldestUnacked? oldest)
+    {
+        lock (_gate)
+        {
+            _oldest = oldest is null ? _oldest.Remove((pipeline, topic, partition)) : _oldest.SetItem((pipeline, topic, partition), oldest);
+        }
     }
 
     internal void OnAssignmentChanged(string groupId, IEnumerable<(string Topic, int Partition)> partitions, bool added)

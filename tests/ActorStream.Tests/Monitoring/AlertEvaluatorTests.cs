@@ -100,4 +100,21 @@ public class AlertEvaluatorTests
         Assert.Contains("12 dead letters per minute, above 10", fired.Message);
         Assert.Single(h.At(90, 0, 0, dlqEnd: 10).Resolved);
     }
+
+    [Fact]
+    public void A_stuck_key_fires_past_its_threshold_and_resolves_when_no_longer_reported()
+    {
+        var settings = Settings(s => s with { LagAboveThreshold = 0, StuckKeyOlderThan = TimeSpan.FromMinutes(2) });
+        var evaluator = new AlertEvaluator(settings);
+        var tracker = new LagTracker(settings, "orders", "g");
+        var now = T0;
+        var lag = tracker.Observe(now, [new PartitionOffsets("orders", 3, 10, 12)], 0);
+        OldestUnacked Oldest(TimeSpan age) => new("orders", "orders", 3, "acct-9", 10, age, now);
+
+        Assert.Empty(evaluator.Evaluate(lag, tracker.Totals, now, [Oldest(TimeSpan.FromSeconds(119))]).Fired);
+        var fired = Assert.Single(evaluator.Evaluate(lag, tracker.Totals, now, [Oldest(TimeSpan.FromSeconds(121))]).Fired);
+        Assert.Equal(("stuck-key/orders/orders/3", AlertRule.StuckKey), (fired.Id, fired.Rule));
+        Assert.Contains("key 'acct-9' has waited 2 min for orders[3]@10 to be acknowledged", fired.Message);
+        Assert.Single(evaluator.Evaluate(lag, tracker.Totals, now, []).Resolved);
+    }
 }

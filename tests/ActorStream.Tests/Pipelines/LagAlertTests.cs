@@ -33,6 +33,7 @@ public sealed class LagAlertTests : PipelineSpec
               alerts {
                 lag-above { threshold = 50, for = 1s }
                 lag-growing.for = off
+                stuck-key.older-than = 1s
               }
               webhooks = ["{{Hook.Url}}"]
               webhook-retry { max-attempts = 3, min-backoff = 50ms, max-backoff = 200ms }
@@ -60,6 +61,8 @@ public sealed class LagAlertTests : PipelineSpec
         // Nothing is processed: lag 200 above 50 for 1 s, and both partitions stall.
         await AwaitConditionAsync(() => Task.FromResult(fired.Any(a => a.Rule == AlertRule.LagAbove)), TimeSpan.FromSeconds(20));
         await AwaitConditionAsync(() => Task.FromResult(fired.Count(a => a.Rule == AlertRule.StalledPartition) == 2), TimeSpan.FromSeconds(20));
+        await AwaitConditionAsync(() => Task.FromResult(fired.Count(a => a.Rule == AlertRule.StuckKey) == 2), TimeSpan.FromSeconds(20));
+        Assert.All(fired.Where(a => a.Rule == AlertRule.StuckKey), a => Assert.Matches(@"key 'k\d+' has waited \d+ s for t-\w+\[\d\]@\d+ to be acknowledged", a.Message));
         var lagAlert = fired.First(a => a.Rule == AlertRule.LagAbove);
         Assert.Equal("gated", lagAlert.Pipeline);
         Assert.Contains("lag 200 above 50", lagAlert.Message);
@@ -75,7 +78,8 @@ public sealed class LagAlertTests : PipelineSpec
 
         // Processing resumes: everything is acked and committed, the alerts resolve.
         GatedEntity.Gate(topic).SetResult();
-        await AwaitConditionAsync(() => Task.FromResult(resolved.Any(a => a.Id == lagAlert.Id) && resolved.Count(a => a.Rule == AlertRule.StalledPartition) == 2), TimeSpan.FromSeconds(30));
+        await AwaitConditionAsync(() => Task.FromResult(resolved.Any(a => a.Id == lagAlert.Id) && resolved.Count(a => a.Rule == AlertRule.StalledPartition) == 2
+            && resolved.Count(a => a.Rule == AlertRule.StuckKey) == 2), TimeSpan.FromSeconds(30));
         Assert.DoesNotContain(PipelineMonitoring.Get(Sys).ActiveAlerts, a => a.Pipeline == "gated");
         Assert.Contains(PipelineMonitoring.Get(Sys).RecentlyResolved, a => a.Id == lagAlert.Id && a.ResolvedAt is not null);
         await AwaitConditionAsync(() => Task.FromResult(Hook.Bodies.Any(b => b.Contains("\"state\":\"resolved\"") && b.Contains(lagAlert.Id))), TimeSpan.FromSeconds(10));

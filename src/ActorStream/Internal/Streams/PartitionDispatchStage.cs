@@ -50,6 +50,7 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
     private sealed class Logic : TimerGraphStageLogic
     {
         private const string AckTimer = "ack-timeout";
+        private const string OldestTimer = "oldest-unacked";
 
         private readonly PartitionDispatchStage _stage;
         private readonly PartitionOffsetTracker _tracker = new();
@@ -58,6 +59,8 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
         private IActorRef _self = ActorRefs.Nobody;
         private ILoggingAdapter _log = NoLogger.Instance;
         private ICommittable? _toEmit;
+        private Monitoring.PipelineMonitoring? _monitoring;
+        private (string Topic, int Partition)? _partition;
 
         public Logic(PartitionDispatchStage stage)
             : base(stage.Shape)
@@ -86,11 +89,50 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
             _log = Logging.GetLogger(((ActorMaterializer)Materializer).System, "ActorStream.Pipeline");
             var tick = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _stage._settings.AckTimeout.Ticks / 4));
             ScheduleRepeatedly(AckTimer, tick);
+            _monitoring = Monitoring.PipelineMonitoring.Get(((ActorMaterializer)Materializer).System);
+            if (_monitoring.Settings.Enabled && _monitoring.Settings.StuckKeyOlderThan is not null)
+            {
+                ScheduleRepeatedly(OldestTimer, _monitoring.Settings.LagInterval);
+            }
+
             PullIfRoom();
+        }
+
+        /// <summary>Tells the monitoring which record of this partition has waited longest (stuck-key rule).</summary>
+        private void ReportOldest()
+        {
+            Pending? oldest = null;
+            foreach (var pending in _pending.Values)
+            {
+                if (oldest is null || pending.StartedTicks < oldest.StartedTicks)
+                {
+                    oldest = pending;
+                }
+            }
+
+            if (_partition is not { } where)
+            {
+                if (oldest is null)
+                {
+                    return;
+                }
+
+                _partition = where = (oldest.Record.Topic, oldest.Record.Partition);
+            }
+
+            _monitoring!.ReportOldestUnacked(_stage._settings.Name, where.Topic, where.Partition, oldest is null
+                ? null
+                : new Monitoring.OldestUnacked(_stage._settings.Name, where.Topic, where.Partition, oldest.EntityId, oldest.Record.Offset,
+                    Stopwatch.GetElapsedTime(oldest.StartedTicks), DateTimeOffset.UtcNow));
         }
 
         public override void PostStop()
         {
+            if (_partition is { } where)
+            {
+                _monitoring?.ReportOldestUnacked(_stage._settings.Name, where.Topic, where.Partition, null);
+            }
+
             // Records still in flight when the partition stream ends (revoked, failed, stopped) are
             // not acknowledged here; they are delivered again from the committed offset.
             if (_pending.Count > 0)
@@ -107,6 +149,12 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
 
         protected override void OnTimer(object timerKey)
         {
+            if (OldestTimer.Equals(timerKey))
+            {
+                ReportOldest();
+                return;
+            }
+
             var now = DateTime.UtcNow;
             foreach (var (offset, pending) in _pending)
             {

@@ -21,7 +21,8 @@ internal sealed class AlertEvaluator
     /// <summary>Alerts firing now.</summary>
     public IReadOnlyCollection<Alert> Active => _active.Values;
 
-    public (IReadOnlyList<Alert> Fired, IReadOnlyList<Alert> Resolved) Evaluate(PipelineLag lag, IReadOnlyList<(DateTimeOffset At, long Total)> totals, DateTimeOffset now)
+    public (IReadOnlyList<Alert> Fired, IReadOnlyList<Alert> Resolved) Evaluate(
+        PipelineLag lag, IReadOnlyList<(DateTimeOffset At, long Total)> totals, DateTimeOffset now, IReadOnlyList<OldestUnacked>? oldest = null)
     {
         var holding = new Dictionary<string, (AlertRule Rule, string? Topic, int? Partition, string Message)>(StringComparer.Ordinal);
         var p = lag.Pipeline;
@@ -62,6 +63,15 @@ internal sealed class AlertEvaluator
         {
             holding[$"dlq-rate/{p}"] = (AlertRule.DlqRateAbove, null, null, Invariant(
                 $"pipeline {p}: {lag.DeadLettersPerMinute:0.#} dead letters per minute, above {_settings.DlqPerMinuteAbove:0.#}; `actorstream dlq list` shows them"));
+        }
+
+        if (_settings.StuckKeyOlderThan is { } stuckAfter)
+        {
+            foreach (var o in (oldest ?? []).Where(o => o.Pipeline == p && o.Age >= stuckAfter))
+            {
+                holding[$"stuck-key/{p}/{o.Topic}/{o.Partition}"] = (AlertRule.StuckKey, o.Topic, o.Partition, Invariant(
+                    $"pipeline {p}: key '{o.EntityId}' has waited {Round(o.Age)} for {o.Topic}[{o.Partition}]@{o.Offset} to be acknowledged (threshold {Round(stuckAfter)}); its partition's commits wait behind it — look at the entity's handler or its retries"));
+            }
         }
 
         var fired = new List<Alert>();

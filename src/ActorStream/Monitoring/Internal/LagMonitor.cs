@@ -69,7 +69,7 @@ internal sealed class LagMonitor : ReceiveActor, IWithTimers
             {
                 var watched = _watched[name];
                 var lag = watched.Tracker.Observe(r.At, offsets, dlqEnd);
-                var (fired, resolved) = _alerts.Evaluate(lag, watched.Tracker.Totals, r.At);
+                var (fired, resolved) = _alerts.Evaluate(lag, watched.Tracker.Totals, r.At, _state.OldestUnacked(name));
                 _state.Update(lag, fired, resolved);
                 foreach (var alert in fired)
                 {
