@@ -15,7 +15,7 @@ internal sealed record CompatibilityResult(bool IsCompatible, IReadOnlyList<stri
 /// </summary>
 internal sealed class RegistryService(IRegistryStore store, CompatibilityLevel defaultLevel)
 {
-    private const int MaxRegisterAttempts = 10;
+    private const int MaxRegisterAttempts = 100;
     private readonly SchemaPreparer _preparer = new(store);
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
