@@ -7,7 +7,7 @@
 --
 --   psql "$ACTORSTREAM_POSTGRES_CONNECTION" -v ON_ERROR_STOP=1 -f deploy/sql/schema-registry-postgres.sql
 --
--- Writers serialise through the transaction-scoped advisory lock pg_advisory_xact_lock(1095980882) ('ASSR'), so
+-- Writers serialise through the transaction-scoped advisory lock pg_advisory_xact_lock(1095979858) ('ASSR'), so
 -- several registry instances may share one database.
 
 BEGIN;
