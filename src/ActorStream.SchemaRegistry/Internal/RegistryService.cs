@@ -3,12 +3,6 @@ using ActorStream.SchemaRegistry.Internal.Storage;
 
 namespace ActorStream.SchemaRegistry.Internal;
 
-/// <summary>A subject version with its schema, as the REST API returns it.</summary>
-internal sealed record VersionedSchema(SubjectVersion Version, StoredSchema Schema);
-
-/// <summary>The result of a compatibility check: compatible or not, and why.</summary>
-internal sealed record CompatibilityResult(bool IsCompatible, IReadOnlyList<string> Messages);
-
 /// <summary>
 /// The registry's rules on top of the store, with Confluent's semantics: subjects, versions, soft and permanent
 /// deletes, global schema ids, lookups, compatibility levels and checks.

@@ -587,9 +587,3 @@ internal sealed class JsonSchemaCompatibility
         return text.Length <= 80 ? text : text[..77] + "...";
     }
 }
-
-/// <summary>One reason a reader cannot read a writer's data: a code (Confluent-like), where, and what.</summary>
-internal sealed record Incompatibility(string Code, string Path, string Description)
-{
-    public override string ToString() => $"{Code} at {Path}: {Description}";
-}
