@@ -52,7 +52,7 @@ internal static class RegistryErrors
     public static RegistryException BadRequest(string message) => new(400, 400, message);
 
     public static RegistryException UnsupportedMediaType(string contentType) =>
-        new(415, 415, $"Unsupported content type '{contentType}'; send application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json or application/json");
+        new(415, 415, $"Unsupported content type '{contentType}'; send application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json or application/octet-stream");
 
     public static RegistryException TooLarge(long limit) =>
         new(413, 413, $"Request body is larger than {limit} bytes (actorstream.schema-registry.max-request-bytes)");

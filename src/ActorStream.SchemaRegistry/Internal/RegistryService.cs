@@ -1,4 +1,5 @@
 using ActorStream.SchemaRegistry.Internal.Compatibility;
+using ActorStream.SchemaRegistry.Internal.Json;
 using ActorStream.SchemaRegistry.Internal.Storage;
 
 namespace ActorStream.SchemaRegistry.Internal;
@@ -276,16 +277,23 @@ internal sealed class RegistryService(IRegistryStore store, CompatibilityLevel d
         foreach (var target in targets.Reverse())
         {
             var previous = await _preparer.GraphAsync(await SchemaAsync(target.SchemaId, ct), ct);
-            if (CompatibilityLevels.ChecksBackward(level))
+            try
             {
-                messages.AddRange(JsonSchemaCompatibility.Check(reader: candidate.Graph, writer: previous)
-                    .Select(p => $"BACKWARD (new schema reading data of version {target.Version}): {p}"));
-            }
+                if (CompatibilityLevels.ChecksBackward(level))
+                {
+                    messages.AddRange(JsonSchemaCompatibility.Check(reader: candidate.Graph, writer: previous)
+                        .Select(p => $"BACKWARD (new schema reading data of version {target.Version}): {p}"));
+                }
 
-            if (CompatibilityLevels.ChecksForward(level))
+                if (CompatibilityLevels.ChecksForward(level))
+                {
+                    messages.AddRange(JsonSchemaCompatibility.Check(reader: previous, writer: candidate.Graph)
+                        .Select(p => $"FORWARD (version {target.Version} reading data of the new schema): {p}"));
+                }
+            }
+            catch (InvalidSchemaException ex)
             {
-                messages.AddRange(JsonSchemaCompatibility.Check(reader: previous, writer: candidate.Graph)
-                    .Select(p => $"FORWARD (version {target.Version} reading data of the new schema): {p}"));
+                throw RegistryErrors.InvalidSchema($"comparing with version {target.Version}: {ex.Message}");
             }
         }
 

@@ -21,7 +21,10 @@ internal sealed class JsonSchemaCompatibility
     private readonly SchemaGraph _reader;
     private readonly SchemaGraph _writer;
     private readonly HashSet<string> _inProgress = new(StringComparer.Ordinal);
+    private const int MaxDepth = 2 * SchemaSyntax.MaxDepth;
+
     private List<Incompatibility> _problems = [];
+    private int _depth;
 
     private JsonSchemaCompatibility(SchemaGraph reader, SchemaGraph writer)
     {
@@ -46,12 +49,22 @@ internal sealed class JsonSchemaCompatibility
             return; // recursive schema: the pair is already being compared further up
         }
 
+        if (_depth >= MaxDepth)
+        {
+            // Only self-expanding combinations get here (e.g. a writer anyOf that contains itself): undecided, so refused.
+            Add("RECURSION_LIMIT", path, $"the schemas nest deeper than {MaxDepth} comparison levels; compatibility cannot be shown");
+            _inProgress.Remove(key);
+            return;
+        }
+
+        _depth++;
         try
         {
             CompareResolved(r, w, path);
         }
         finally
         {
+            _depth--;
             _inProgress.Remove(key);
         }
     }

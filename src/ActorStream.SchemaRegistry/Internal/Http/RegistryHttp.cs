@@ -9,7 +9,7 @@ internal static class RegistryHttp
 {
     public const string ContentType = "application/vnd.schemaregistry.v1+json";
 
-    private static readonly string[] AcceptedMediaTypes = ["application/vnd.schemaregistry.v1+json", "application/vnd.schemaregistry+json", "application/json"];
+    private static readonly string[] AcceptedMediaTypes = ["application/vnd.schemaregistry.v1+json", "application/vnd.schemaregistry+json", "application/json", "application/octet-stream"];
 
     /// <summary>Reads a JSON body (bounded by <paramref name="limit"/>); wrong media type → 415, too large → 413, not JSON → 400.</summary>
     public static async Task<JsonElement> ReadJsonAsync(HttpContext context, long limit)

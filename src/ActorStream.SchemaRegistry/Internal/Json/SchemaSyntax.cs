@@ -10,6 +10,9 @@ namespace ActorStream.SchemaRegistry.Internal.Json;
 /// </summary>
 internal static class SchemaSyntax
 {
+    /// <summary>Deepest nesting of subschemas accepted (also bounds the compatibility checker's recursion).</summary>
+    public const int MaxDepth = 128;
+
     private static readonly HashSet<string> TypeNames = ["null", "boolean", "object", "array", "number", "string", "integer"];
 
     private static readonly string[] SchemaKeywords =
@@ -36,9 +39,9 @@ internal static class SchemaSyntax
 
     private static void Walk(SchemaGraph graph, SchemaNode node, int depth)
     {
-        if (depth > 128)
+        if (depth > MaxDepth)
         {
-            throw new InvalidSchemaException($"the schema nests deeper than 128 levels at {SchemaGraph.Show(node.Pointer)}");
+            throw new InvalidSchemaException($"the schema nests deeper than {MaxDepth} levels at {SchemaGraph.Show(node.Pointer)}");
         }
 
         var element = node.Element;
@@ -72,6 +75,15 @@ internal static class SchemaSyntax
                         throw Invalid(child, $"$ref '{value.GetString()}' cannot be resolved (local pointers such as #/definitions/X, or a name given in the schema's references)");
                     }
 
+                    try
+                    {
+                        graph.Deref(node); // a chain of references that never reaches a schema (e.g. {"$ref": "#"})
+                    }
+                    catch (InvalidSchemaException ex)
+                    {
+                        throw Invalid(child, ex.Message);
+                    }
+
                     break;
                 case "required":
                     if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
@@ -102,7 +114,7 @@ internal static class SchemaSyntax
 
                     break;
                 case "multipleOf":
-                    if (value.ValueKind != JsonValueKind.Number || value.GetDouble() <= 0)
+                    if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var factor) || !double.IsFinite(factor) || factor <= 0)
                     {
                         throw Invalid(child, "multipleOf must be a number > 0");
                     }
