@@ -68,6 +68,7 @@ public sealed class SchemasCommandTests(InProcessRegistryFixture registry) : ICl
         Assert.Equal((0, "compatible"), (compatible.ExitCode, compatible.Stdout.Trim()));
         var incompatible = await Schemas("check", "--subject", subject, "--file", Write("text.json", AmountAsText), "--registry", registry.Url);
         Assert.Equal((3, "incompatible"), (incompatible.ExitCode, incompatible.Stdout.Trim()));
+        Assert.Contains("TYPE_CHANGED at #/properties/amount/type", incompatible.Stderr);
     }
 
     [Fact]

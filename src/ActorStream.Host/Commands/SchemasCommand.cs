@@ -123,8 +123,17 @@ internal static class SchemasCommand
         command.SetAction((parseResult, cancellationToken) => common.RunAsync(parseResult, "check", async (client, stdout) =>
         {
             var schema = await ReadSchemaAsync(parseResult.GetValue(file)!, parseResult.GetValue(type)!, cancellationToken);
-            var compatible = await client.IsCompatibleAsync(common.Subject(parseResult), schema);
+            var subject = common.Subject(parseResult);
+            var compatible = await client.IsCompatibleAsync(subject, schema);
             await stdout.WriteLineAsync(compatible ? "compatible" : "incompatible");
+            if (!compatible)
+            {
+                foreach (var reason in await common.ReasonsAsync(subject, schema, cancellationToken))
+                {
+                    await parseResult.InvocationConfiguration.Error.WriteLineAsync($"  {reason}");
+                }
+            }
+
             return compatible ? ExitCodes.Success : Incompatible;
         }));
         return command;
@@ -191,6 +200,8 @@ internal static class SchemasCommand
             DefaultValueFactory = _ => [],
         };
 
+        private string? _url;
+
         public CommonOptions(bool subjectRequired)
         {
             SubjectOption = new Option<string?>("--subject") { Description = "Subject name, e.g. accounts-value.", Required = subjectRequired };
@@ -218,6 +229,7 @@ internal static class SchemasCommand
             try
             {
                 url = RegistryUrl(parseResult);
+                _url = url.Split(',')[0].Trim();
             }
             catch (Exception ex) when (ex is UsageException or NodeConfigException or SchemaRegistryConfigurationException)
             {
@@ -264,6 +276,41 @@ internal static class SchemasCommand
             {
                 await stderr.WriteLineAsync($"{prefix} the schema registry at {url} did not answer within {config.RequestTimeoutMs} ms");
                 return ExitCodes.Failure;
+            }
+        }
+
+        /// <summary>
+        /// The reasons of an incompatibility, from the standard <c>verbose=true</c> compatibility call (Confluent's client
+        /// does not expose it). Best effort: registries that do not answer it yield no reasons.
+        /// </summary>
+        public async Task<IReadOnlyList<string>> ReasonsAsync(string subject, Schema schema, CancellationToken cancellationToken)
+        {
+            if (_url is null)
+            {
+                return [];
+            }
+
+            try
+            {
+                using var http = new HttpClient { BaseAddress = new Uri(_url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(15) };
+                var userInfo = Environment.GetEnvironmentVariable(BasicAuthEnvironmentVariable);
+                if (!string.IsNullOrEmpty(userInfo))
+                {
+                    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                        "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(userInfo)));
+                }
+
+                var body = System.Text.Json.JsonSerializer.Serialize(new { schema = schema.SchemaString, schemaType = schema.SchemaType.ToString().ToUpperInvariant() });
+                using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
+                using var response = await http.PostAsync($"compatibility/subjects/{Uri.EscapeDataString(subject)}/versions/latest?verbose=true", content, cancellationToken);
+                using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                return json.RootElement.TryGetProperty("messages", out var messages) && messages.ValueKind == System.Text.Json.JsonValueKind.Array
+                    ? messages.EnumerateArray().Select(m => m.ToString()).ToList()
+                    : [];
+            }
+            catch (Exception ex) when (ex is HttpRequestException or System.Text.Json.JsonException or TaskCanceledException or UriFormatException)
+            {
+                return [];
             }
         }
 
