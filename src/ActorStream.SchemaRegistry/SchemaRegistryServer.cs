@@ -79,7 +79,7 @@ public sealed class SchemaRegistryServer : IAsyncDisposable
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBytes;
+            kestrel.Limits.MaxRequestBodySize = RegistryHttp.DrainLimit(settings.MaxRequestBytes);
             foreach (var address in Addresses(settings.Host))
             {
                 kestrel.Listen(address, settings.Port);

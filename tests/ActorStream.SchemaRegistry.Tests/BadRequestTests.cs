@@ -78,6 +78,16 @@ public sealed class BadRequestTests(RegistryFixture fixture) : IClassFixture<Reg
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(413, body.RootElement.GetProperty("error_code").GetInt32());
 
+        // Far beyond the limit, announced with Expect: 100-continue (as curl does): refused before the body is sent.
+        using var announced = new HttpRequestMessage(HttpMethod.Post, "/subjects/huge/versions")
+        {
+            Content = new ByteArrayContent(new byte[8 * 1024 * 1024]),
+        };
+        announced.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(Rest.MediaType);
+        announced.Headers.ExpectContinue = true;
+        using var refused = await fixture.Http.SendAsync(announced);
+        Assert.Equal(413, (int)refused.StatusCode);
+
         var (status, subjects) = await Rest.GetAsync(fixture.Http, "/subjects");
         Assert.Equal(200, status);
         Assert.DoesNotContain("huge", subjects.EnumerateArray().Select(s => s.GetString()));

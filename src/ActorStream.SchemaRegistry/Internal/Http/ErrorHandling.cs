@@ -25,7 +25,9 @@ internal static class ErrorHandling
             }
             catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
             {
-                var message = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? RegistryErrors.TooLarge(context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0).Message : ex.Message;
+                var message = ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? "Request body is too large (actorstream.schema-registry.max-request-bytes)"
+                    : ex.Message;
                 await RegistryHttp.WriteErrorAsync(context, ex.StatusCode, ex.StatusCode, message);
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

@@ -36,6 +36,7 @@ internal static class RegistryHttp
         {
             if (buffer.Length + read > limit)
             {
+                await DrainAsync(context, chunk);
                 throw RegistryErrors.TooLarge(limit);
             }
 
@@ -55,6 +56,24 @@ internal static class RegistryHttp
         catch (JsonException ex)
         {
             throw RegistryErrors.BadRequest($"Malformed JSON request body: {ex.Message}");
+        }
+    }
+
+    /// <summary>Kestrel's hard limit: bodies up to it are read to the end (and dropped) so a 413 reaches the client on a healthy connection.</summary>
+    public static long DrainLimit(long limit) => limit > long.MaxValue / 4 ? long.MaxValue : Math.Max(limit * 4, limit + (1 << 20));
+
+    /// <summary>Reads the rest of an oversized body (bounded by Kestrel's limit), so the client is not cut off mid-send.</summary>
+    private static async Task DrainAsync(HttpContext context, byte[] chunk)
+    {
+        try
+        {
+            while (await context.Request.Body.ReadAsync(chunk, context.RequestAborted) > 0)
+            {
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            // Beyond the drain limit: Kestrel closes the connection after the response.
         }
     }
 
