@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using ActorStream.Host.Cli;
 using ActorStream.Host.Node;
-using ActorStream.SchemaRegistry;
 using Confluent.SchemaRegistry;
 
 namespace ActorStream.Host.Commands;
@@ -18,6 +17,12 @@ internal static class SchemasCommand
 {
     public const string UrlEnvironmentVariable = "SCHEMA_REGISTRY_URL";
     public const string BasicAuthEnvironmentVariable = "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO";
+
+    /// <summary>
+    /// The configuration key of the registry URL. Read directly, not through the server's settings: this command is a
+    /// client of any registry and must not depend on (or validate) the embedded server's storage settings.
+    /// </summary>
+    public const string UrlConfigKey = "actorstream.schema-registry.url";
 
     /// <summary>Exit code of <c>check</c> for an incompatible schema.</summary>
     public const int Incompatible = 3;
@@ -231,7 +236,7 @@ internal static class SchemasCommand
                 url = RegistryUrl(parseResult);
                 _url = url.Split(',')[0].Trim();
             }
-            catch (Exception ex) when (ex is UsageException or NodeConfigException or SchemaRegistryConfigurationException)
+            catch (Exception ex) when (ex is UsageException or NodeConfigException)
             {
                 await stderr.WriteLineAsync($"{prefix} {ex.Message}");
                 return ExitCodes.Usage;
@@ -320,11 +325,11 @@ internal static class SchemasCommand
             var fromEnvironment = Environment.GetEnvironmentVariable(UrlEnvironmentVariable);
             var url = !string.IsNullOrWhiteSpace(fromOption) ? fromOption.Trim()
                 : !string.IsNullOrWhiteSpace(fromEnvironment) ? fromEnvironment.Trim()
-                : SchemaRegistrySettings.Create(NodeConfig.Load(parseResult.GetValue(_config), parseResult.GetValue(_set) ?? [])).Url;
+                : (NodeConfig.Load(parseResult.GetValue(_config), parseResult.GetValue(_set) ?? []).GetString(UrlConfigKey, "") ?? "").Trim();
             if (string.IsNullOrEmpty(url))
             {
                 throw new UsageException(
-                    $"no schema registry: pass --registry URL, set the {UrlEnvironmentVariable} environment variable, or set actorstream.schema-registry.url");
+                    $"no schema registry: pass --registry URL, set the {UrlEnvironmentVariable} environment variable, or set {UrlConfigKey}");
             }
 
             return Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
