@@ -126,6 +126,23 @@ public sealed class SchemasCommandTests(InProcessRegistryFixture registry) : ICl
         Assert.DoesNotContain("   at ", unknownSubject.Stderr); // no stack traces
     }
 
+    [Fact]
+    public async Task Basic_auth_comes_from_the_environment_and_must_be_user_colon_password()
+    {
+        // Our dev registry ignores credentials: this checks the client is configured with them and still works.
+        var withCredentials = await Actorstream.RunWithEnvironmentAsync(
+            new Dictionary<string, string?> { ["SCHEMA_REGISTRY_URL"] = null, ["SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"] = "ops:secret" },
+            "schemas", "list", "--registry", registry.Url);
+        Assert.Equal(0, withCredentials.ExitCode);
+
+        var malformed = await Actorstream.RunWithEnvironmentAsync(
+            new Dictionary<string, string?> { ["SCHEMA_REGISTRY_URL"] = null, ["SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"] = "no-colon" },
+            "schemas", "list", "--registry", registry.Url);
+        Assert.Equal(2, malformed.ExitCode);
+        Assert.Contains("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO must be user:password", malformed.Stderr);
+        Assert.DoesNotContain("no-colon", malformed.Stderr); // never echo credentials
+    }
+
     private Task<(int ExitCode, string Stdout, string Stderr)> Schemas(params string[] arguments) =>
         Actorstream.RunWithEnvironmentAsync(NoRegistryEnvironment, ["schemas", .. arguments]);
 
