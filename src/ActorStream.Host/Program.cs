@@ -10,5 +10,7 @@ root.Subcommands.Add(KafkaCommand.Create());
 root.Subcommands.Add(TopicsCommand.Create());
 root.Subcommands.Add(DlqCommand.Create());
 root.Subcommands.Add(LagCommand.Create());
+root.Subcommands.Add(SchemaRegistryCommand.Create());
+root.Subcommands.Add(SchemasCommand.Create());
 
 return await CommandLineRunner.RunAsync(root, args);
