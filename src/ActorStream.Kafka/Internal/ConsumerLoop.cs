@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Akka.Event;
 using ActorStream.Kafka.Messages;
+using ActorStream.Kafka.Settings;
 using Confluent.Kafka;
 
 namespace ActorStream.Kafka.Internal;
@@ -247,10 +248,11 @@ internal sealed class ConsumerLoop : ICommitTarget
         var config = new Dictionary<string, string>(_options.ClientConfig);
         config.TryAdd("client.id", ConsumerId);
         return new ConsumerBuilder<byte[], byte[]>(config)
-            .SetPartitionsAssignedHandler((_, partitions) =>
+            .SetPartitionsAssignedHandler((consumer, partitions) =>
             {
+                var starts = StartOffsets(consumer, partitions);
                 OnAssigned(partitions);
-                return partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Unset));
+                return starts;
             })
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition).ToList()))
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions.Select(p => p.TopicPartition).ToList()))
@@ -537,6 +539,92 @@ internal sealed class ConsumerLoop : ICommitTarget
         {
             _log.Warning("Consumer {0}: {1} failed: {2}", ConsumerId, what, ex.GetBaseException().Message);
         }
+    }
+
+    /// <summary>
+    /// Where newly assigned partitions start. With an offset-out-of-range policy other than reset,
+    /// a committed offset outside the partition's log is detected here (instead of librdkafka
+    /// resetting it silently): the policy decides, and the skipped offsets are logged and published.
+    /// </summary>
+    private List<TopicPartitionOffset> StartOffsets(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
+    {
+        var unset = partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Unset)).ToList();
+        if (_options.OffsetOutOfRange == OffsetOutOfRangePolicy.Reset || partitions.Count == 0)
+        {
+            return unset;
+        }
+
+        List<TopicPartitionOffset> committed;
+        try
+        {
+            committed = consumer.Committed(partitions, _options.CloseTimeout);
+        }
+        catch (KafkaException ex)
+        {
+            _log.Warning("Consumer {0}: reading committed offsets of {1} failed ({2}); out-of-range offsets are left to auto.offset.reset this time",
+                ConsumerId, Describe(partitions), ex.Error.Reason);
+            return unset;
+        }
+
+        var starts = new List<TopicPartitionOffset>(partitions.Count);
+        foreach (var entry in committed)
+        {
+            var at = entry.Offset.Value;
+            if (at < 0)
+            {
+                starts.Add(new TopicPartitionOffset(entry.TopicPartition, Offset.Unset));
+                continue;
+            }
+
+            WatermarkOffsets log;
+            try
+            {
+                log = consumer.QueryWatermarkOffsets(entry.TopicPartition, _options.CloseTimeout);
+            }
+            catch (KafkaException)
+            {
+                starts.Add(new TopicPartitionOffset(entry.TopicPartition, Offset.Unset));
+                continue;
+            }
+
+            var low = log.Low.Value;
+            var high = log.High.Value;
+            if (at >= low && at <= high)
+            {
+                starts.Add(new TopicPartitionOffset(entry.TopicPartition, new Offset(at)));
+                continue;
+            }
+
+            long? resumeAt = _options.OffsetOutOfRange switch
+            {
+                OffsetOutOfRangePolicy.Earliest => low,
+                OffsetOutOfRangePolicy.Latest => high,
+                _ => null,
+            };
+            var skipped = resumeAt is { } r ? Math.Abs(r - at) : (at < low ? low - at : at - high);
+            _log.Error(
+                $"Consumer {ConsumerId} (group {GroupId}): committed offset {at} of {entry.TopicPartition} is outside its log [{low}, {high}); " +
+                $"policy {_options.OffsetOutOfRange.ToString().ToLowerInvariant()}: " +
+                (resumeAt is { } resume ? $"continuing at {resume}, {skipped} offset(s) skipped and never processed" : "failing the source"));
+            KafkaMetrics.OffsetsSkipped.Add(skipped, new KeyValuePair<string, object?>("group", GroupId), new KeyValuePair<string, object?>("topic", entry.Topic));
+            if (_options.PublishPartitionEvents)
+            {
+                _events?.Publish(new OffsetsSkipped(ConsumerId, GroupId, entry.TopicPartition, at, low, high, resumeAt, skipped, _options.OffsetOutOfRange));
+            }
+
+            if (resumeAt is { } start)
+            {
+                starts.Add(new TopicPartitionOffset(entry.TopicPartition, new Offset(start)));
+            }
+            else
+            {
+                _closeRequested = true;
+                _listener.OnFailed(new OffsetOutOfRangeException(GroupId, entry.TopicPartition, at, low, high));
+                starts.Add(new TopicPartitionOffset(entry.TopicPartition, Offset.Unset));
+            }
+        }
+
+        return starts;
     }
 
     private void Publish(PartitionEvent e)

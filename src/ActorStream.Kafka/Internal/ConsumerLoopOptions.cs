@@ -14,9 +14,10 @@ internal sealed record ConsumerLoopOptions(
     TimeSpan RevokeTimeout,
     bool PublishPartitionEvents,
     CommitRetrySettings CommitRetry,
-    IPartitionEventHandler? Handler)
+    IPartitionEventHandler? Handler,
+    OffsetOutOfRangePolicy OffsetOutOfRange = OffsetOutOfRangePolicy.Reset)
 {
     public static ConsumerLoopOptions From<TKey, TValue>(ConsumerSettings<TKey, TValue> s) =>
         new(s.ToClientConfig(), s.GroupId, s.PollTimeout, s.MaxBufferedPerPartition, s.StopTimeout, s.CloseTimeout,
-            s.RevokeTimeout, s.PublishPartitionEvents, s.CommitRetry, s.PartitionEventHandler);
+            s.RevokeTimeout, s.PublishPartitionEvents, s.CommitRetry, s.PartitionEventHandler, s.OffsetOutOfRange);
 }

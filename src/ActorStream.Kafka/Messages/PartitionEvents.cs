@@ -52,3 +52,20 @@ public interface IPartitionEventHandler
     {
     }
 }
+
+/// <summary>
+/// A partition's committed offset was outside its log when it was assigned; the consumer applied
+/// its <see cref="Settings.OffsetOutOfRangePolicy"/>. Published on the event stream (with
+/// publish-partition-events on) whatever the policy, so that the loss is never silent.
+/// </summary>
+/// <param name="ConsumerId">The consumer.</param>
+/// <param name="GroupId">Its group.</param>
+/// <param name="Partition">The partition.</param>
+/// <param name="Committed">The group's committed offset.</param>
+/// <param name="LogStart">The partition's first offset (low watermark).</param>
+/// <param name="LogEnd">The partition's end offset (high watermark).</param>
+/// <param name="ResumedAt">Where consumption continues; null when the policy is fail.</param>
+/// <param name="Skipped">Offsets that will never be processed: from the committed offset to where consumption resumes (for fail: those already lost).</param>
+/// <param name="Policy">The policy applied.</param>
+public sealed record OffsetsSkipped(
+    string ConsumerId, string GroupId, TopicPartition Partition, long Committed, long LogStart, long LogEnd, long? ResumedAt, long Skipped, Settings.OffsetOutOfRangePolicy Policy);

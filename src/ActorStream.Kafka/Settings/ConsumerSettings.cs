@@ -49,6 +49,9 @@ public sealed record ConsumerSettings<TKey, TValue>
     /// <summary>Whether partition events are published on the actor system's event stream.</summary>
     public bool PublishPartitionEvents { get; private init; }
 
+    /// <summary>What to do with a partition whose committed offset lies outside its log (see <see cref="Settings.OffsetOutOfRangePolicy"/>).</summary>
+    public OffsetOutOfRangePolicy OffsetOutOfRange { get; private init; } = OffsetOutOfRangePolicy.Reset;
+
     /// <summary>Retry policy for commits that fail with retriable errors.</summary>
     public CommitRetrySettings CommitRetry { get; private init; } = new();
 
@@ -87,6 +90,13 @@ public sealed record ConsumerSettings<TKey, TValue>
             CloseTimeout = c.Duration("close-timeout", TimeSpan.FromSeconds(20)),
             RevokeTimeout = c.Duration("revoke-timeout", TimeSpan.FromSeconds(10)),
             PublishPartitionEvents = c.Bool("publish-partition-events", true),
+            OffsetOutOfRange = c.Enum("offset-out-of-range", OffsetOutOfRangePolicy.Reset, new Dictionary<string, OffsetOutOfRangePolicy>
+            {
+                ["reset"] = OffsetOutOfRangePolicy.Reset,
+                ["earliest"] = OffsetOutOfRangePolicy.Earliest,
+                ["latest"] = OffsetOutOfRangePolicy.Latest,
+                ["fail"] = OffsetOutOfRangePolicy.Fail,
+            }),
             CommitRetry = CommitRetrySettings.Read(c.Section("commit-retry")),
             KeyDecoder = keyDeserializer is null ? Decoder<TKey>.Default() : Decoder<TKey>.Sync(keyDeserializer),
             ValueDecoder = valueDeserializer is null ? Decoder<TValue>.Default() : Decoder<TValue>.Sync(valueDeserializer),
@@ -171,6 +181,9 @@ public sealed record ConsumerSettings<TKey, TValue>
 
     /// <summary>Returns a copy that publishes (or not) partition events on the event stream.</summary>
     public ConsumerSettings<TKey, TValue> WithPublishPartitionEvents(bool publish) => this with { PublishPartitionEvents = publish };
+
+    /// <summary>Returns a copy with another policy for committed offsets outside the log.</summary>
+    public ConsumerSettings<TKey, TValue> WithOffsetOutOfRange(OffsetOutOfRangePolicy policy) => this with { OffsetOutOfRange = policy };
 
     /// <summary>Returns a copy with a synchronous key deserializer.</summary>
     public ConsumerSettings<TKey, TValue> WithKeyDeserializer(IDeserializer<TKey> deserializer) => this with { KeyDecoder = Decoder<TKey>.Sync(deserializer) };

@@ -17,6 +17,12 @@ public enum AlertRule
 
     /// <summary>A key's oldest unacknowledged record waits longer than the configured time.</summary>
     StuckKey,
+
+    /// <summary>Offsets were skipped because a committed offset was outside the partition's log.</summary>
+    OffsetsSkipped,
+
+    /// <summary>More partition events (rebalances) of a group than allowed within the window.</summary>
+    RebalanceStorm,
 }
 
 /// <summary>A firing (or resolved) alert.</summary>

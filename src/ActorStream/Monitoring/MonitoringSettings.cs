@@ -43,6 +43,15 @@ public sealed record MonitoringSettings
     /// <summary>Rule "stuck key": a key whose oldest unacknowledged record waits longer than this (null = rule off).</summary>
     public TimeSpan? StuckKeyOlderThan { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How long an "offsets skipped" alert stays firing after the skip (the loss itself cannot clear).</summary>
+    public TimeSpan OffsetsSkippedKeepFor { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Rule "rebalance storm": more than this many partition events of a group within <see cref="RebalanceStormWithin"/> (0 = off).</summary>
+    public int RebalanceStormMax { get; init; } = 20;
+
+    /// <summary>Window of the rebalance-storm rule.</summary>
+    public TimeSpan RebalanceStormWithin { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>URLs that receive every alert firing and resolving as a JSON POST.</summary>
     public IReadOnlyList<Uri> Webhooks { get; init; } = [];
 
@@ -99,6 +108,9 @@ public sealed record MonitoringSettings
             StalledPartition = Bool(c, "alerts.stalled-partition"),
             DlqPerMinuteAbove = Double(c, "alerts.dlq-rate-above.per-minute"),
             StuckKeyOlderThan = OptionalDuration(c, "alerts.stuck-key.older-than"),
+            OffsetsSkippedKeepFor = Duration(c, "alerts.offset-out-of-range.keep-for"),
+            RebalanceStormMax = (int)Long(c, "alerts.rebalance-storm.max-events", 0),
+            RebalanceStormWithin = Duration(c, "alerts.rebalance-storm.within"),
             Webhooks = webhooks,
             WebhookMaxAttempts = (int)Long(c, "webhook-retry.max-attempts", 1),
             WebhookMinBackoff = minBackoff,

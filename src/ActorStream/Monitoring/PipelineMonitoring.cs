@@ -23,6 +23,8 @@ public sealed class PipelineMonitoring : IExtension
     private ImmutableList<Alert> _recent = ImmutableList<Alert>.Empty;
     private ImmutableDictionary<string, ImmutableHashSet<(string Topic, int Partition)>> _assigned = ImmutableDictionary<string, ImmutableHashSet<(string, int)>>.Empty;
     private IActorRef? _monitor;
+    private ImmutableList<(Kafka.Messages.OffsetsSkipped Event, DateTimeOffset At)> _skipTimes = ImmutableList<(Kafka.Messages.OffsetsSkipped, DateTimeOffset)>.Empty;
+    private ImmutableList<(string GroupId, DateTimeOffset At)> _partitionEvents = ImmutableList<(string, DateTimeOffset)>.Empty;
     private ImmutableDictionary<(string Pipeline, string Topic, int Partition), OldestUnacked> _oldest = ImmutableDictionary<(string, string, int), OldestUnacked>.Empty;
 
     internal PipelineMonitoring(ExtendedActorSystem system)
@@ -98,10 +100,29 @@ public sealed class PipelineMonitoring : IExtension
         }
     }
 
+    /// <summary>Offsets-skipped events of <paramref name="groupId"/> since <paramref name="since"/>, with when they were seen.</summary>
+    internal IReadOnlyList<(Kafka.Messages.OffsetsSkipped Event, DateTimeOffset At)> SkipsOf(string groupId, DateTimeOffset since) =>
+        [.. Volatile.Read(ref _skipTimes).Where(s => s.Event.GroupId == groupId && s.At >= since)];
+
+    /// <summary>Partition events (assign, revoke, lose) of this node's consumer of <paramref name="groupId"/> since <paramref name="since"/>.</summary>
+    public int PartitionEvents(string groupId, DateTimeOffset since) =>
+        Volatile.Read(ref _partitionEvents).Count(e => e.GroupId == groupId && e.At >= since);
+
+    internal void OnOffsetsSkipped(Kafka.Messages.OffsetsSkipped skipped)
+    {
+        lock (_gate)
+        {
+            var keepAfter = DateTimeOffset.UtcNow - Settings.OffsetsSkippedKeepFor;
+            _skipTimes = _skipTimes.RemoveAll(s => s.At < keepAfter).Add((skipped, DateTimeOffset.UtcNow));
+        }
+    }
+
     internal void OnAssignmentChanged(string groupId, IEnumerable<(string Topic, int Partition)> partitions, bool added)
     {
         lock (_gate)
         {
+            var keepAfter = DateTimeOffset.UtcNow - Settings.RebalanceStormWithin;
+            _partitionEvents = _partitionEvents.RemoveAll(e => e.At < keepAfter).Add((groupId, DateTimeOffset.UtcNow));
             var current = _assigned.TryGetValue(groupId, out var set) ? set : ImmutableHashSet<(string, int)>.Empty;
             _assigned = _assigned.SetItem(groupId, added ? current.Union(partitions) : current.Except(partitions));
         }

@@ -22,7 +22,8 @@ internal sealed class AlertEvaluator
     public IReadOnlyCollection<Alert> Active => _active.Values;
 
     public (IReadOnlyList<Alert> Fired, IReadOnlyList<Alert> Resolved) Evaluate(
-        PipelineLag lag, IReadOnlyList<(DateTimeOffset At, long Total)> totals, DateTimeOffset now, IReadOnlyList<OldestUnacked>? oldest = null)
+        PipelineLag lag, IReadOnlyList<(DateTimeOffset At, long Total)> totals, DateTimeOffset now, IReadOnlyList<OldestUnacked>? oldest = null,
+        IReadOnlyList<(Kafka.Messages.OffsetsSkipped Event, DateTimeOffset At)>? skips = null, int partitionEvents = 0)
     {
         var holding = new Dictionary<string, (AlertRule Rule, string? Topic, int? Partition, string Message)>(StringComparer.Ordinal);
         var p = lag.Pipeline;
@@ -72,6 +73,23 @@ internal sealed class AlertEvaluator
                 holding[$"stuck-key/{p}/{o.Topic}/{o.Partition}"] = (AlertRule.StuckKey, o.Topic, o.Partition, Invariant(
                     $"pipeline {p}: key '{o.EntityId}' has waited {Round(o.Age)} for {o.Topic}[{o.Partition}]@{o.Offset} to be acknowledged (threshold {Round(stuckAfter)}); its partition's commits wait behind it — look at the entity's handler or its retries"));
             }
+        }
+
+        foreach (var (skip, at) in (skips ?? []).Where(s => now - s.At < _settings.OffsetsSkippedKeepFor))
+        {
+            var tp = skip.Partition;
+            holding[$"offsets-skipped/{p}/{tp.Topic}/{tp.Partition.Value}"] = (AlertRule.OffsetsSkipped, tp.Topic, tp.Partition.Value, Invariant(
+                $"pipeline {p} (group {skip.GroupId}): committed offset {skip.Committed} of {tp.Topic}[{tp.Partition.Value}] was outside its log [{skip.LogStart}, {skip.LogEnd}); policy {skip.Policy.ToString().ToLowerInvariant()}: ") +
+                (skip.ResumedAt is { } resumed
+                    ? Invariant($"{skip.Skipped} offset(s) skipped, never processed; consumption continued at {resumed}")
+                    : Invariant($"the pipeline stopped; {skip.Skipped} record(s) were already deleted")) +
+                " — retention is shorter than the lag this pipeline reaches: raise retention or scale out");
+        }
+
+        if (_settings.RebalanceStormMax > 0 && partitionEvents > _settings.RebalanceStormMax)
+        {
+            holding[$"rebalance-storm/{p}"] = (AlertRule.RebalanceStorm, null, null, Invariant(
+                $"pipeline {p} (group {lag.GroupId}): {partitionEvents} partition assignments/revocations within {Round(_settings.RebalanceStormWithin)} (limit {_settings.RebalanceStormMax}); members keep leaving and joining — check session.timeout.ms and heartbeat.interval.ms, max.poll.interval.ms against the time handlers take, and nodes restarting"));
         }
 
         var fired = new List<Alert>();

@@ -22,6 +22,7 @@ internal sealed class AssignmentTracker : ReceiveActor
             state.OnAssignmentChanged(e.GroupId, e.Partitions.Select(p => (p.Topic, p.Partition.Value)), added: false);
             PipelineMetrics.Rebalances.Add(1, new KeyValuePair<string, object?>("group", e.GroupId), new KeyValuePair<string, object?>("event", "revoked"));
         });
+        Receive<OffsetsSkipped>(state.OnOffsetsSkipped);
         Receive<PartitionsLost>(e =>
         {
             state.OnAssignmentChanged(e.GroupId, e.Partitions.Select(p => (p.Topic, p.Partition.Value)), added: false);
@@ -34,6 +35,7 @@ internal sealed class AssignmentTracker : ReceiveActor
         Context.System.EventStream.Subscribe(Self, typeof(PartitionsAssigned));
         Context.System.EventStream.Subscribe(Self, typeof(PartitionsRevoked));
         Context.System.EventStream.Subscribe(Self, typeof(PartitionsLost));
+        Context.System.EventStream.Subscribe(Self, typeof(OffsetsSkipped));
     }
 
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);

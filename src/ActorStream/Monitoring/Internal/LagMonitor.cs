@@ -69,7 +69,9 @@ internal sealed class LagMonitor : ReceiveActor, IWithTimers
             {
                 var watched = _watched[name];
                 var lag = watched.Tracker.Observe(r.At, offsets, dlqEnd);
-                var (fired, resolved) = _alerts.Evaluate(lag, watched.Tracker.Totals, r.At, _state.OldestUnacked(name));
+                var (fired, resolved) = _alerts.Evaluate(lag, watched.Tracker.Totals, r.At, _state.OldestUnacked(name),
+                    _state.SkipsOf(watched.Settings.GroupId, r.At - _settings.OffsetsSkippedKeepFor),
+                    _state.PartitionEvents(watched.Settings.GroupId, r.At - _settings.RebalanceStormWithin));
                 _state.Update(lag, fired, resolved);
                 foreach (var alert in fired)
                 {
