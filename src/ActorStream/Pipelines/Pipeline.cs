@@ -72,11 +72,17 @@ public sealed class Pipeline
         var deadLetters = system.ActorOf(
             DeadLetterWriter.Props(settings.DlqTopic, settings.GroupId, producer.CreateProducer, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)),
             $"dlq-{Uri.EscapeDataString(settings.Name)}");
+        // Shard = partition, placed on the node that consumes the partition (external allocation,
+        // updated from the consumer's assignments), so records are handled where they are read.
+        var typeName = $"pipeline-{settings.Name}";
         var region = ClusterSharding.Get(system).Start(
-            typeName: $"pipeline-{settings.Name}",
+            typeName: typeName,
             entityPropsFactory: id => EntityHost.Props(id, settings, entity, deadLetters),
             settings: ClusterShardingSettings.Create(system),
-            messageExtractor: new ShardEnvelopeExtractor());
+            messageExtractor: new ShardEnvelopeExtractor(),
+            allocationStrategy: new Akka.Cluster.Sharding.External.ExternalShardAllocationStrategy(system, typeName),
+            handOffStopMessage: PoisonPill.Instance);
+        consumer = consumer.WithPartitionEventHandler(new Internal.Sharding.PartitionShardPlacement(system, typeName, consumer.PartitionEventHandler));
 
         // Before the consumer starts, so its first assignment is seen by the monitoring.
         Monitoring.PipelineMonitoring.Get(system).Watch(settings);
