@@ -72,10 +72,19 @@ public sealed class Pipeline
         var deadLetters = system.ActorOf(
             DeadLetterWriter.Props(settings.DlqTopic, settings.GroupId, producer.CreateProducer, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)),
             $"dlq-{Uri.EscapeDataString(settings.Name)}");
-        var region = ClusterSharding.Get(system).Start(
+        var sharding = ClusterSharding.Get(system);
+
+        // Entity hosts passivate themselves when idle (passivate-after, never while a record is in
+        // flight); sharding's own idle passivation would stop a host in the middle of a record.
+        // remember-entities stays off: a host comes back with its key's next record.
+        var shardingSettings = ClusterShardingSettings.Create(
+            Akka.Configuration.ConfigurationFactory.ParseString("passivate-idle-entity-after = off\nremember-entities = off")
+                .WithFallback(system.Settings.Config.GetConfig("akka.cluster.sharding")),
+            system.Settings.Config.GetConfig("akka.cluster.singleton"));
+        var region = sharding.Start(
             typeName: $"pipeline-{settings.Name}",
             entityPropsFactory: id => EntityHost.Props(id, settings, entity, deadLetters),
-            settings: ClusterShardingSettings.Create(system),
+            settings: shardingSettings,
             messageExtractor: new ShardEnvelopeExtractor());
 
         var committer = committerSettings ?? CommitterSettings.Create(system);

@@ -1,0 +1,214 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence;
+using Akka.Persistence.Sql;
+using Microsoft.Data.Sqlite;
+
+namespace ActorStream.Persistence;
+
+/// <summary>
+/// Per actor system: the storage of event-sourced entities. On first use it reads
+/// <see cref="PersistenceSettings"/> (<c>actorstream.persistence</c>), prepares the SQLite file
+/// (directory, WAL mode), adds the Akka.Persistence.Sql journal and snapshot-store plugins at
+/// <see cref="JournalPluginId"/> / <see cref="SnapshotPluginId"/> to the system's configuration (as
+/// fallback: keys set by the application under those paths win), and makes sure the envelope
+/// serializer is bound.
+/// </summary>
+public sealed class ActorStreamPersistence : IExtension
+{
+    /// <summary>Configuration path (and plugin id) of the journal used by event-sourced entities.</summary>
+    public const string JournalPluginId = "actorstream.persistence.journal";
+
+    /// <summary>Configuration path (and plugin id) of the snapshot store used by event-sourced entities.</summary>
+    public const string SnapshotPluginId = "actorstream.persistence.snapshot-store";
+
+    /// <summary>Name of the serializer in <c>akka.actor.serializers</c>.</summary>
+    public const string SerializerName = "actorstream-entity-events";
+
+    private readonly ExtendedActorSystem _system;
+
+    internal ActorStreamPersistence(ExtendedActorSystem system)
+    {
+        _system = system;
+        Settings = PersistenceSettings.FromConfig(system.Settings.Config);
+        PrepareStorage(Settings);
+        system.Settings.InjectTopLevelFallback(PluginConfig(Settings));
+        EnsureSerializer(system);
+    }
+
+    /// <summary>
+    /// The serializer registration (<c>akka.actor.serializers</c>, <c>serialization-bindings</c>,
+    /// <c>serialization-identifiers</c>) for the journal/snapshot envelopes. Nodes include it in their
+    /// configuration; systems that do not get the same binding programmatically.
+    /// </summary>
+    public static Config SerializationConfig => ConfigurationFactory.ParseString($$"""
+        akka.actor {
+          serializers {
+            {{SerializerName}} = "{{typeof(EntityEventSerializer).AssemblyQualifiedNameShort()}}"
+          }
+          serialization-bindings {
+            "{{typeof(PersistedEvent).AssemblyQualifiedNameShort()}}" = {{SerializerName}}
+            "{{typeof(PersistedSnapshot).AssemblyQualifiedNameShort()}}" = {{SerializerName}}
+          }
+          serialization-identifiers {
+            "{{typeof(EntityEventSerializer).AssemblyQualifiedNameShort()}}" = {{EntityEventSerializer.SerializerIdentifier}}
+          }
+        }
+        """);
+
+    /// <summary>The storage settings in force.</summary>
+    public PersistenceSettings Settings { get; }
+
+    /// <summary>The extension of <paramref name="system"/> (created, and storage prepared, on first call).</summary>
+    /// <exception cref="PersistenceConfigurationException">The persistence settings are invalid.</exception>
+    public static ActorStreamPersistence Get(ActorSystem system) => system.WithExtension<ActorStreamPersistence, ActorStreamPersistenceId>();
+
+    /// <summary>
+    /// The Akka.Persistence.Sql plugin configuration for <paramref name="settings"/>, at
+    /// <see cref="JournalPluginId"/> and <see cref="SnapshotPluginId"/>, with the plugin's own
+    /// defaults (<c>SqlPersistence.DefaultConfiguration</c>) behind it.
+    /// </summary>
+    public static Config PluginConfig(PersistenceSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var mapping = settings.Provider == PersistenceProvider.Sqlite ? "sqlite" : "postgresql";
+        var schema = settings.Provider == PersistenceProvider.PostgreSql ? $"{mapping}.schema-name = {Quote(settings.PostgresSchema)}" : "";
+        var auto = settings.AutoInitialize ? "on" : "off";
+        var ours = ConfigurationFactory.ParseString($$"""
+            actorstream.persistence {
+              journal {
+                class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
+                plugin-id = "{{JournalPluginId}}"
+                connection-string = {{Quote(settings.ConnectionString)}}
+                provider-name = "{{settings.ProviderName}}"
+                table-mapping = {{mapping}}
+                {{schema}}
+                auto-initialize = {{auto}}
+                # Deletes keep the highest sequence number without the metadata table.
+                delete-compatibility-mode = false
+              }
+              snapshot-store {
+                class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
+                plugin-id = "{{SnapshotPluginId}}"
+                connection-string = {{Quote(settings.ConnectionString)}}
+                provider-name = "{{settings.ProviderName}}"
+                table-mapping = {{mapping}}
+                {{schema}}
+                auto-initialize = {{auto}}
+              }
+            }
+            """);
+        var defaults = SqlPersistence.DefaultConfiguration;
+        var journalDefaults = defaults.GetConfig("akka.persistence.journal.sql");
+        var snapshotDefaults = defaults.GetConfig("akka.persistence.snapshot-store.sql");
+        var wrapped = ConfigurationFactory.ParseString(
+            $"actorstream.persistence {{\n journal {{\n{Render(journalDefaults)}\n}}\n snapshot-store {{\n{Render(snapshotDefaults)}\n}}\n}}");
+        return ours.WithFallback(wrapped).WithFallback(defaults);
+    }
+
+    /// <summary>
+    /// Creates the journal and snapshot tables now (when <c>auto-initialize</c> is on) and checks that
+    /// both stores answer: replays a probe persistence id and loads its snapshot. Used by
+    /// <c>actorstream db init</c>.
+    /// </summary>
+    /// <exception cref="TimeoutException">A store did not answer in time.</exception>
+    /// <exception cref="InvalidOperationException">A store answered with an error.</exception>
+    public async Task VerifyStoresAsync(TimeSpan timeout)
+    {
+        var persistence = Akka.Persistence.Persistence.Instance.Apply(_system);
+        var journal = persistence.JournalFor(JournalPluginId);
+        var snapshots = persistence.SnapshotStoreFor(SnapshotPluginId);
+        var deadline = DateTime.UtcNow + timeout;
+        Exception? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                var probe = await journal.Ask<object>(
+                    new Func<IActorRef, object>(replyTo => new ReplayMessages(0, long.MaxValue, 1, "__actorstream-db-check", replyTo)),
+                    TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                if (probe is ReplayMessagesFailure failure)
+                {
+                    throw new InvalidOperationException($"journal: {failure.Cause.Message}", failure.Cause);
+                }
+
+                var loaded = await snapshots.Ask<object>(
+                    new LoadSnapshot("__actorstream-db-check", SnapshotSelectionCriteria.Latest, long.MaxValue),
+                    TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                if (loaded is LoadSnapshotFailed failed)
+                {
+                    throw new InvalidOperationException($"snapshot store: {failed.Cause.Message}", failed.Cause);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or AskTimeoutException)
+            {
+                // Tables may be created on the first attempt; try again until the deadline.
+                last = ex;
+                await Task.Delay(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
+            }
+        }
+
+        throw new TimeoutException($"the persistence stores did not answer within {timeout}: {last?.Message}", last);
+    }
+
+    private static void PrepareStorage(PersistenceSettings settings)
+    {
+        if (settings.Provider != PersistenceProvider.Sqlite)
+        {
+            return;
+        }
+
+        var file = Path.GetFullPath(settings.SqlitePath);
+        var directory = Path.GetDirectoryName(file);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        // WAL is a property of the file: set once, kept by every later connection. Readers then do not
+        // block the writer; the busy timeout (Default Timeout) covers journal vs snapshot writers.
+        using var connection = new SqliteConnection(settings.ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        var mode = command.ExecuteScalar() as string;
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new PersistenceConfigurationException($"{PersistenceSettings.Path}.sqlite.path", $"could not switch '{file}' to WAL mode (journal_mode is '{mode}')");
+        }
+    }
+
+    private static void EnsureSerializer(ExtendedActorSystem system)
+    {
+        var serialization = system.Serialization;
+        if (serialization.FindSerializerForType(typeof(PersistedEvent)) is EntityEventSerializer)
+        {
+            return;
+        }
+
+        var serializer = new EntityEventSerializer(system);
+        serialization.AddSerializer(SerializerName, serializer);
+        serialization.AddSerializationMap(typeof(PersistedEvent), serializer);
+        serialization.AddSerializationMap(typeof(PersistedSnapshot), serializer);
+    }
+
+    private static string Render(Config section) => section.Root.ToString();
+
+    private static string Quote(string value) =>
+        "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}
+
+/// <summary>Extension id of <see cref="ActorStreamPersistence"/>.</summary>
+public sealed class ActorStreamPersistenceId : ExtensionIdProvider<ActorStreamPersistence>
+{
+    /// <inheritdoc />
+    public override ActorStreamPersistence CreateExtension(ExtendedActorSystem system) => new(system);
+}
+
+internal static class TypeNames
+{
+    /// <summary>"Namespace.Type, Assembly" (what Akka's serialization config expects).</summary>
+    public static string AssemblyQualifiedNameShort(this Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
+}
