@@ -42,7 +42,7 @@ public sealed class EntityProbe<TEntity>
         Topic = topic;
         Partition = partition;
         ActorStreamExtension.Get(system).Configure(emitter: _emitter);
-        _parent = system.ActorOf(Props.Create(() => new ProbeParent(EntityRegistry.PropsFor<TEntity>(new EntityStart(entityType ?? typeof(TEntity).Name, entityId, snapshotEvery))))));
+        _parent = system.ActorOf(Props.Create(() => new ProbeParent(EntityRegistry.PropsFor<TEntity>(new EntityStart(entityType ?? typeof(TEntity).Name, entityId, snapshotEvery)))));
     }
 
     /// <summary>The entity id.</summary>

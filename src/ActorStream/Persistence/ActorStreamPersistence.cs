@@ -38,8 +38,9 @@ public sealed class ActorStreamPersistence : IExtension
 
     /// <summary>
     /// The serializer registration (<c>akka.actor.serializers</c>, <c>serialization-bindings</c>,
-    /// <c>serialization-identifiers</c>) for the journal/snapshot envelopes. Nodes include it in their
-    /// configuration; systems that do not get the same binding programmatically.
+    /// <c>serialization-identifiers</c>) for the journal/snapshot envelopes. Required in the
+    /// configuration of every actor system that hosts event-sourced entities (actorstream nodes
+    /// include it); without it the extension refuses to start.
     /// </summary>
     public static Config SerializationConfig => ConfigurationFactory.ParseString($$"""
         akka.actor {
@@ -182,16 +183,15 @@ public sealed class ActorStreamPersistence : IExtension
 
     private static void EnsureSerializer(ExtendedActorSystem system)
     {
-        var serialization = system.Serialization;
-        if (serialization.FindSerializerForType(typeof(PersistedEvent)) is EntityEventSerializer)
+        // The binding must come from configuration: a serializer added programmatically after start
+        // is not picked up by the journal's write path (it silently fell back to the default JSON
+        // serializer, writing envelopes it cannot read back), so refuse to start instead.
+        var configured = system.Settings.Config.GetString($"akka.actor.serializers.{SerializerName}", null);
+        if (string.IsNullOrEmpty(configured) || system.Serialization.FindSerializerForType(typeof(PersistedEvent)) is not EntityEventSerializer)
         {
-            return;
+            throw new PersistenceConfigurationException($"akka.actor.serializers.{SerializerName}",
+                "the event envelope serializer is not bound: create the actor system with ActorStreamPersistence.SerializationConfig in its configuration (actorstream nodes do this)");
         }
-
-        var serializer = new EntityEventSerializer(system);
-        serialization.AddSerializer(SerializerName, serializer);
-        serialization.AddSerializationMap(typeof(PersistedEvent), serializer);
-        serialization.AddSerializationMap(typeof(PersistedSnapshot), serializer);
     }
 
     private static string Render(Config section) => section.Root.ToString();

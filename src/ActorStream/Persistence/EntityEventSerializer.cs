@@ -11,8 +11,7 @@ namespace ActorStream.Persistence;
 /// envelopes of event-sourced entities: UTF-8 JSON with explicit field names, the event's stable type
 /// name and version, no CLR type names. Manifests: <c>E1</c> (<see cref="PersistedEvent"/>, envelope
 /// format 1) and <c>S1</c> (<see cref="PersistedSnapshot"/>). Bound in configuration by
-/// <see cref="ActorStreamPersistence.SerializationConfig"/> (and registered programmatically when an
-/// application did not include it).
+/// <see cref="ActorStreamPersistence.SerializationConfig"/>.
 /// </summary>
 public sealed class EntityEventSerializer : SerializerWithStringManifest
 {
