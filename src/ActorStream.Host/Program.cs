@@ -7,5 +7,6 @@ var root = new RootCommand("actorstream: process Kafka events with Akka.NET acto
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DevCommand.Create());
 root.Subcommands.Add(KafkaCommand.Create());
+root.Subcommands.Add(DbCommand.Create());
 
 return await CommandLineRunner.RunAsync(root, args);

@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Configuration;
 using ActorStream.Entities;
 using ActorStream.Kafka.Settings;
+using ActorStream.Persistence;
 using ActorStream.Pipelines;
 using ActorStream.Pipelines.Settings;
 using ActorStream.TestKit;
@@ -21,6 +22,8 @@ internal sealed class ActorStreamNode
 {
     private readonly ILogger _logger;
     private readonly TimeSpan _stopTimeout;
+
+    private string? _temporaryStateDirectory;
 
     private ActorStreamNode(ActorSystem system, IReadOnlyList<Pipeline> pipelines, EmbeddedKafka? kafka, string bootstrapServers, ILogger logger, TimeSpan stopTimeout)
     {
@@ -81,7 +84,35 @@ internal sealed class ActorStreamNode
             Environment.SetEnvironmentVariable(KafkaDefaults.BootstrapServersEnvironmentVariable, bootstrap);
         }
 
-        var effective = ConfigurationFactory.ParseString($"actorstream.kafka.bootstrap-servers = \"{bootstrap}\"").WithFallback(config);
+        // The embedded broker forgets its topics at exit, so offsets start at 0 again next time: entity
+        // state kept from an earlier run would take every new record for a redelivery. Unless a SQLite
+        // path is set explicitly, an embedded-Kafka node keeps its state in a temporary file.
+        string? temporaryState = null;
+        var persistenceOverrides = ConfigurationFactory.Empty;
+        if (kafka is not null && !config.HasPath("actorstream.persistence.sqlite.path"))
+        {
+            temporaryState = Directory.CreateTempSubdirectory("actorstream-state-").FullName;
+            var path = Path.Combine(temporaryState, "actorstream.db").Replace("\\", "/", StringComparison.Ordinal);
+            persistenceOverrides = ConfigurationFactory.ParseString($"actorstream.persistence.sqlite.path = \"{path}\"");
+        }
+
+        var effective = ConfigurationFactory.ParseString($"actorstream.kafka.bootstrap-servers = \"{bootstrap}\"")
+            .WithFallback(persistenceOverrides)
+            .WithFallback(config)
+            .WithFallback(ActorStreamPersistence.SerializationConfig);
+        PersistenceSettings persistence;
+        try
+        {
+            persistence = PersistenceSettings.FromConfig(effective);
+        }
+        catch (PersistenceConfigurationException ex)
+        {
+            kafka?.Dispose();
+            throw new NodeConfigException(ex.Message);
+        }
+
+        logger.LogInformation("Entity state: {Store}{Temporary}", persistence.Describe(),
+            temporaryState is null ? "" : " (temporary: the embedded broker starts empty each run; set actorstream.persistence.sqlite.path to keep it)");
         var system = ActorSystem.Create("actorstream", effective);
         try
         {
@@ -109,12 +140,13 @@ internal sealed class ActorStreamNode
                     p.Name, string.Join(",", p.Topics), p.Entity, p.GroupId, p.DlqTopic);
                 return Pipeline.Start(system, p);
             }).ToList();
-            return new ActorStreamNode(system, running, kafka, bootstrap, logger, NodeConfig.StopTimeout(effective));
+            return new ActorStreamNode(system, running, kafka, bootstrap, logger, NodeConfig.StopTimeout(effective)) { _temporaryStateDirectory = temporaryState };
         }
         catch
         {
             system.Terminate().Wait(TimeSpan.FromSeconds(10));
             kafka?.Dispose();
+            DeleteTemporaryState(temporaryState);
             throw;
         }
     }
@@ -140,6 +172,25 @@ internal sealed class ActorStreamNode
 
         await shutdown.WaitAsync(_stopTimeout);
         EmbeddedKafka?.Dispose();
+        DeleteTemporaryState(_temporaryStateDirectory);
+    }
+
+    private static void DeleteTemporaryState(string? directory)
+    {
+        if (directory is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp directory left behind is harmless.
+        }
     }
 
     private static EmbeddedKafka StartEmbeddedKafka(IReadOnlyList<PipelineSettings> pipelines, int partitions, ILogger logger)

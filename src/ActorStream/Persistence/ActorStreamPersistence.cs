@@ -116,39 +116,23 @@ public sealed class ActorStreamPersistence : IExtension
     /// <exception cref="InvalidOperationException">A store answered with an error.</exception>
     public async Task VerifyStoresAsync(TimeSpan timeout)
     {
-        var persistence = Akka.Persistence.Persistence.Instance.Apply(_system);
-        var journal = persistence.JournalFor(JournalPluginId);
-        var snapshots = persistence.SnapshotStoreFor(SnapshotPluginId);
         var deadline = DateTime.UtcNow + timeout;
         Exception? last = null;
         while (DateTime.UtcNow < deadline)
         {
-            try
+            // A persistent actor's recovery loads its latest snapshot and replays its journal: both
+            // stores answer (and, with auto-initialize, create their tables) or it fails.
+            var done = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var probe = _system.ActorOf(Props.Create(() => new StoreCheck(done)));
+            var finished = await Task.WhenAny(done.Task, Task.Delay(TimeSpan.FromSeconds(15))).ConfigureAwait(false);
+            _system.Stop(probe);
+            last = finished == done.Task ? done.Task.Result : new TimeoutException("no answer within 15s");
+            if (last is null)
             {
-                var probe = await journal.Ask<object>(
-                    new Func<IActorRef, object>(replyTo => new ReplayMessages(0, long.MaxValue, 1, "__actorstream-db-check", replyTo)),
-                    TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-                if (probe is ReplayMessagesFailure failure)
-                {
-                    throw new InvalidOperationException($"journal: {failure.Cause.Message}", failure.Cause);
-                }
-
-                var loaded = await snapshots.Ask<object>(
-                    new LoadSnapshot("__actorstream-db-check", SnapshotSelectionCriteria.Latest, long.MaxValue),
-                    TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-                if (loaded is LoadSnapshotFailed failed)
-                {
-                    throw new InvalidOperationException($"snapshot store: {failed.Cause.Message}", failed.Cause);
-                }
-
                 return;
             }
-            catch (Exception ex) when (ex is InvalidOperationException or AskTimeoutException)
-            {
-                // Tables may be created on the first attempt; try again until the deadline.
-                last = ex;
-                await Task.Delay(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
-            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
         }
 
         throw new TimeoutException($"the persistence stores did not answer within {timeout}: {last?.Message}", last);
@@ -198,6 +182,39 @@ public sealed class ActorStreamPersistence : IExtension
 
     private static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}
+
+/// <summary>Recovers an empty persistence id and reports whether both stores answered.</summary>
+internal sealed class StoreCheck : UntypedPersistentActor
+{
+    private readonly TaskCompletionSource<Exception?> _done;
+
+    public StoreCheck(TaskCompletionSource<Exception?> done)
+    {
+        _done = done;
+        JournalPluginId = ActorStreamPersistence.JournalPluginId;
+        SnapshotPluginId = ActorStreamPersistence.SnapshotPluginId;
+    }
+
+    public override string PersistenceId => "__actorstream-db-check";
+
+    protected override void OnRecover(object message)
+    {
+        if (message is RecoveryCompleted)
+        {
+            _done.TrySetResult(null);
+        }
+    }
+
+    protected override void OnCommand(object message)
+    {
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        _done.TrySetResult(reason);
+        base.OnRecoveryFailure(reason, message);
+    }
 }
 
 /// <summary>Extension id of <see cref="ActorStreamPersistence"/>.</summary>
