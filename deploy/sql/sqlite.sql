@@ -27,8 +27,6 @@ CREATE TABLE IF NOT EXISTS [snapshot]
 	CONSTRAINT [PK_snapshot] PRIMARY KEY ([persistence_id], [sequence_nr])
 );
 
-CREATE TABLE IF NOT EXISTS sqlite_sequence(name,seq);
-
 CREATE TABLE IF NOT EXISTS [tags]
 (
 	[ordering_id]    INTEGER       NOT NULL,

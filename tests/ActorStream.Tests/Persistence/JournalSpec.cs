@@ -31,9 +31,15 @@ public abstract class JournalSpec : Akka.TestKit.Xunit2.TestKit
 
     protected IActorRef Snapshots { get; }
 
-    [Fact]
+    /// <summary>Called first by every test: skip when the store is not available (never in CI).</summary>
+    protected virtual void CheckAvailable()
+    {
+    }
+
+    [SkippableFact]
     public void Replays_all_events_in_order_with_their_envelopes()
     {
+        CheckAvailable();
         var pid = NewPid();
         WriteEvents(pid, 1, 5);
         var replayed = Replay(pid, 1, long.MaxValue, long.MaxValue);
@@ -43,9 +49,10 @@ public abstract class JournalSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(3, third.Data.GetProperty("n").GetInt32());
     }
 
-    [Fact]
+    [SkippableFact]
     public void Replays_a_range_from_to_and_max()
     {
+        CheckAvailable();
         var pid = NewPid();
         WriteEvents(pid, 1, 5);
         Assert.Equal(new long[] { 2, 3, 4 }, Replay(pid, 2, 4, long.MaxValue).Select(p => p.SequenceNr));
@@ -56,18 +63,20 @@ public abstract class JournalSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Empty(Replay(NewPid(), 1, long.MaxValue, long.MaxValue));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Reports_the_highest_sequence_number()
     {
+        CheckAvailable();
         var pid = NewPid();
         WriteEvents(pid, 1, 5);
         Assert.Equal(5, HighestSequenceNr(pid, 0));
         Assert.Equal(0, HighestSequenceNr(NewPid(), 0));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Deletes_up_to_a_sequence_number_and_keeps_the_highest_sequence_number()
     {
+        CheckAvailable();
         var pid = NewPid();
         WriteEvents(pid, 1, 5);
         Delete(pid, 3);
@@ -82,9 +91,10 @@ public abstract class JournalSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new long[] { 6 }, Replay(pid, 1, long.MaxValue, long.MaxValue).Select(p => p.SequenceNr));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Saves_and_loads_the_latest_snapshot_and_honours_criteria()
     {
+        CheckAvailable();
         var pid = NewPid();
         SaveSnapshot(pid, 10, "a");
         SaveSnapshot(pid, 20, "b");
@@ -101,9 +111,10 @@ public abstract class JournalSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Null(LoadSnapshot(NewPid(), SnapshotSelectionCriteria.Latest, long.MaxValue));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Deletes_snapshots_one_and_by_criteria()
     {
+        CheckAvailable();
         var pid = NewPid();
         var first = SaveSnapshot(pid, 10, "a");
         SaveSnapshot(pid, 20, "b");
@@ -202,4 +213,22 @@ public sealed class SqliteJournalTests : JournalSpec
         : base(ConfigurationFactory.ParseString($"actorstream.persistence.sqlite.path = \"{Path.Combine(Directory, Guid.NewGuid().ToString("N") + ".db")}\""), output)
     {
     }
+}
+
+/// <summary>The journal spec on a real PostgreSQL server (the collection's throwaway server).</summary>
+[Collection("postgres")]
+public sealed class PostgresJournalTests : JournalSpec
+{
+    private readonly PostgresFixture _postgres;
+
+    public PostgresJournalTests(PostgresFixture postgres, ITestOutputHelper output)
+        : base(ConfigurationFactory.ParseString($"""
+            actorstream.persistence.provider = postgresql
+            actorstream.persistence.postgresql.connection-string = "{postgres.ConnectionString}"
+            """), output)
+    {
+        _postgres = postgres;
+    }
+
+    protected override void CheckAvailable() => _postgres.SkipIfUnavailable();
 }
