@@ -133,7 +133,7 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     /// <summary>Starts the (stopped) server again on the same port and data; returns once it accepts connections.</summary>
-    public Task StartAsync() => StartAsync(CancellationToken.None);
+    public Task StartAsync() => _running ? Task.CompletedTask : StartAsync(CancellationToken.None);
 
     /// <summary>Stops the server (fast shutdown: open connections are cut). Data is kept.</summary>
     public async Task StopAsync()

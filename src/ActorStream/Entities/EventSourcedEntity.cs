@@ -22,10 +22,12 @@ namespace ActorStream.Entities;
 /// </para>
 /// <para>
 /// Effectively once: a record at or below the last applied offset of its partition is a
-/// redelivery. Below: acknowledged without anything being applied or emitted. Equal (the events were
-/// persisted, but the outputs may not have reached Kafka before a crash): the outputs are derived again
-/// by <see cref="Emit"/> from the journaled events and the current state, produced, and the record
-/// acknowledged — outputs are at-least-once, never dropped, state changes exactly once.
+/// redelivery. Below, or equal with its outputs known to be delivered (a small delivery marker is
+/// journaled after Kafka acknowledged them): acknowledged without anything being applied or emitted.
+/// Equal without the marker (events persisted, but a crash may have hit before the outputs reached
+/// Kafka): the outputs are derived again by <see cref="Emit"/> from the journaled events and the
+/// current state, produced, and the record acknowledged — outputs are at-least-once, never dropped,
+/// state changes exactly once.
 /// </para>
 /// </summary>
 /// <typeparam name="TValue">The record value type (decoded from JSON).</typeparam>
@@ -148,6 +150,9 @@ public abstract class EventSourcedEntity<TValue, TState, TEvent> : UntypedPersis
                 ApplyPersisted(persisted, ReadEvent(persisted));
                 _eventsSinceSnapshot++;
                 break;
+            case PersistedDelivery delivery:
+                MarkDelivered(delivery.Source);
+                break;
         }
     }
 
@@ -160,7 +165,12 @@ public abstract class EventSourcedEntity<TValue, TState, TEvent> : UntypedPersis
                 Handle(record);
                 break;
             case OutputsDelivered delivered:
-                delivered.ReplyTo.Tell(new RecordProcessed(delivered.Offset));
+                // Remember (asynchronously: the ack does not wait) that the outputs are out, so that a
+                // later redelivery of this offset is not emitted again. If this write is lost in a
+                // crash, the redelivery re-emits: at-least-once, never dropped.
+                MarkDelivered(delivered.Source);
+                PersistAsync(new PersistedDelivery(delivered.Source), _ => { });
+                delivered.ReplyTo.Tell(new RecordProcessed(delivered.Source.Offset));
                 break;
             case OutputsFailed failed:
                 // The events are persisted: a retry of this record (same offset) re-emits, never re-applies.
@@ -215,6 +225,12 @@ public abstract class EventSourcedEntity<TValue, TState, TEvent> : UntypedPersis
                 return;
             }
 
+            if (record.Offset == last.Offset && last.Delivered)
+            {
+                replyTo.Tell(new RecordProcessed(record.Offset));
+                return;
+            }
+
             if (record.Offset == last.Offset)
             {
                 // Applied, but the outputs may not have been delivered: emit them again, apply nothing.
@@ -258,16 +274,27 @@ public abstract class EventSourcedEntity<TValue, TState, TEvent> : UntypedPersis
 
     private void Deliver(RecordContext context, long offset, IActorRef replyTo)
     {
+        var source = new RecordSource(context.Record.Topic, context.Record.Partition, offset);
         if (context.Outputs.Count == 0)
         {
+            MarkDelivered(source);
             replyTo.Tell(new RecordProcessed(offset));
             return;
         }
 
         ActorStreamExtension.Get(Context.System).Emitter.EmitAsync(context.Outputs).PipeTo(
             Self,
-            success: () => new OutputsDelivered(offset, replyTo),
+            success: () => new OutputsDelivered(source, replyTo),
             failure: ex => new OutputsFailed(offset, ex));
+    }
+
+    private void MarkDelivered(RecordSource source)
+    {
+        var key = (source.Topic, source.Partition);
+        if (_applied.TryGetValue(key, out var last) && last.Offset == source.Offset && !last.Delivered)
+        {
+            _applied[key] = last with { Delivered = true };
+        }
     }
 
     private void ApplyPersisted(PersistedEvent persisted, TEvent @event)
@@ -307,7 +334,7 @@ public abstract class EventSourcedEntity<TValue, TState, TEvent> : UntypedPersis
         _eventsSinceSnapshot = 0;
     }
 
-    private sealed record OutputsDelivered(long Offset, IActorRef ReplyTo);
+    private sealed record OutputsDelivered(RecordSource Source, IActorRef ReplyTo);
 
     private sealed record OutputsFailed(long Offset, Exception Cause);
 

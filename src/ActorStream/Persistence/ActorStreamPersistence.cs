@@ -42,20 +42,24 @@ public sealed class ActorStreamPersistence : IExtension
     /// configuration of every actor system that hosts event-sourced entities (actorstream nodes
     /// include it); without it the extension refuses to start.
     /// </summary>
-    public static Config SerializationConfig => ConfigurationFactory.ParseString($$"""
+    public static Config SerializationConfig => ConfigurationFactory.ParseString(SerializationHocon);
+
+    /// <summary><see cref="SerializationConfig"/> as HOCON text (to embed in other configuration text).</summary>
+    public static string SerializationHocon => $$"""
         akka.actor {
           serializers {
             {{SerializerName}} = "{{typeof(EntityEventSerializer).AssemblyQualifiedNameShort()}}"
           }
           serialization-bindings {
             "{{typeof(PersistedEvent).AssemblyQualifiedNameShort()}}" = {{SerializerName}}
+            "{{typeof(PersistedDelivery).AssemblyQualifiedNameShort()}}" = {{SerializerName}}
             "{{typeof(PersistedSnapshot).AssemblyQualifiedNameShort()}}" = {{SerializerName}}
           }
           serialization-identifiers {
             "{{typeof(EntityEventSerializer).AssemblyQualifiedNameShort()}}" = {{EntityEventSerializer.SerializerIdentifier}}
           }
         }
-        """);
+        """;
 
     /// <summary>The storage settings in force.</summary>
     public PersistenceSettings Settings { get; }

@@ -21,12 +21,20 @@ public sealed record RecordSource(string Topic, int Partition, long Offset);
 /// <param name="Data">The event as JSON.</param>
 public sealed record PersistedEvent(RecordSource Source, string EventType, int Version, JsonElement Data);
 
+/// <summary>
+/// Journaled after the outputs of the record at <paramref name="Source"/> were acknowledged by Kafka:
+/// a redelivery of that record then needs no re-emit.
+/// </summary>
+/// <param name="Source">The record whose outputs were delivered.</param>
+public sealed record PersistedDelivery(RecordSource Source);
+
 /// <summary>The last record applied from one source partition, with the events it produced (for re-emitting).</summary>
 /// <param name="Topic">Source topic.</param>
 /// <param name="Partition">Source partition.</param>
 /// <param name="Offset">Offset of the last applied record.</param>
 /// <param name="Events">The events that record produced.</param>
-public sealed record AppliedSource(string Topic, int Partition, long Offset, IReadOnlyList<PersistedEvent> Events);
+/// <param name="Delivered">True once its outputs are known to be delivered.</param>
+public sealed record AppliedSource(string Topic, int Partition, long Offset, IReadOnlyList<PersistedEvent> Events, bool Delivered = false);
 
 /// <summary>A snapshot of an event-sourced entity: its state as JSON (with a version) and the last applied offsets.</summary>
 /// <param name="StateVersion">Schema version of <paramref name="State"/>.</param>
