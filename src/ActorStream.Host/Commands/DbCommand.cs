@@ -51,11 +51,11 @@ internal static class DbCommand
     internal static async Task<int> InitAsync(string? configFile, IReadOnlyList<string> overrides, TimeSpan timeout, TextWriter stdout, TextWriter stderr)
     {
         Config config;
-        PersistenceSettings settings;
+        EntityStoreSettings settings;
         try
         {
             config = NodeConfig.Load(configFile, overrides);
-            settings = PersistenceSettings.FromConfig(config);
+            settings = EntityStoreSettings.FromConfig(config);
         }
         catch (Exception ex) when (ex is NodeConfigException or PersistenceConfigurationException)
         {

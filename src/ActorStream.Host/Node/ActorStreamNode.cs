@@ -100,10 +100,10 @@ internal sealed class ActorStreamNode
             .WithFallback(persistenceOverrides)
             .WithFallback(config)
             .WithFallback(ActorStreamPersistence.SerializationConfig);
-        PersistenceSettings persistence;
+        EntityStoreSettings persistence;
         try
         {
-            persistence = PersistenceSettings.FromConfig(effective);
+            persistence = EntityStoreSettings.FromConfig(effective);
         }
         catch (PersistenceConfigurationException ex)
         {

@@ -8,7 +8,7 @@ namespace ActorStream.Persistence;
 
 /// <summary>
 /// Per actor system: the storage of event-sourced entities. On first use it reads
-/// <see cref="PersistenceSettings"/> (<c>actorstream.persistence</c>), prepares the SQLite file
+/// <see cref="EntityStoreSettings"/> (<c>actorstream.persistence</c>), prepares the SQLite file
 /// (directory, WAL mode), adds the Akka.Persistence.Sql journal and snapshot-store plugins at
 /// <see cref="JournalPluginId"/> / <see cref="SnapshotPluginId"/> to the system's configuration (as
 /// fallback: keys set by the application under those paths win), and makes sure the envelope
@@ -30,7 +30,7 @@ public sealed class ActorStreamPersistence : IExtension
     internal ActorStreamPersistence(ExtendedActorSystem system)
     {
         _system = system;
-        Settings = PersistenceSettings.FromConfig(system.Settings.Config);
+        Settings = EntityStoreSettings.FromConfig(system.Settings.Config);
         PrepareStorage(Settings);
         system.Settings.InjectTopLevelFallback(PluginConfig(Settings));
         EnsureSerializer(system);
@@ -62,7 +62,7 @@ public sealed class ActorStreamPersistence : IExtension
         """;
 
     /// <summary>The storage settings in force.</summary>
-    public PersistenceSettings Settings { get; }
+    public EntityStoreSettings Settings { get; }
 
     /// <summary>The extension of <paramref name="system"/> (created, and storage prepared, on first call).</summary>
     /// <exception cref="PersistenceConfigurationException">The persistence settings are invalid.</exception>
@@ -73,7 +73,7 @@ public sealed class ActorStreamPersistence : IExtension
     /// <see cref="JournalPluginId"/> and <see cref="SnapshotPluginId"/>, with the plugin's own
     /// defaults (<c>SqlPersistence.DefaultConfiguration</c>) behind it.
     /// </summary>
-    public static Config PluginConfig(PersistenceSettings settings)
+    public static Config PluginConfig(EntityStoreSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var mapping = settings.Provider == PersistenceProvider.Sqlite ? "sqlite" : "postgresql";
@@ -142,7 +142,7 @@ public sealed class ActorStreamPersistence : IExtension
         throw new TimeoutException($"the persistence stores did not answer within {timeout}: {last?.Message}", last);
     }
 
-    private static void PrepareStorage(PersistenceSettings settings)
+    private static void PrepareStorage(EntityStoreSettings settings)
     {
         if (settings.Provider != PersistenceProvider.Sqlite)
         {
@@ -165,7 +165,7 @@ public sealed class ActorStreamPersistence : IExtension
         var mode = command.ExecuteScalar() as string;
         if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
         {
-            throw new PersistenceConfigurationException($"{PersistenceSettings.Path}.sqlite.path", $"could not switch '{file}' to WAL mode (journal_mode is '{mode}')");
+            throw new PersistenceConfigurationException($"{EntityStoreSettings.Path}.sqlite.path", $"could not switch '{file}' to WAL mode (journal_mode is '{mode}')");
         }
     }
 

@@ -4,12 +4,12 @@ using ActorStream.Pipelines.Settings;
 
 namespace ActorStream.Tests.Persistence;
 
-public sealed class PersistenceSettingsTests
+public sealed class EntityStoreSettingsTests
 {
     [Fact]
     public void Defaults_are_a_sqlite_file_under_data_in_wal_mode_with_auto_initialize()
     {
-        var settings = PersistenceSettings.FromConfig(ConfigurationFactory.Empty);
+        var settings = EntityStoreSettings.FromConfig(ConfigurationFactory.Empty);
         Assert.Equal(PersistenceProvider.Sqlite, settings.Provider);
         Assert.Equal("data/actorstream.db", settings.SqlitePath);
         Assert.True(settings.AutoInitialize);
@@ -22,7 +22,7 @@ public sealed class PersistenceSettingsTests
     [Fact]
     public void PostgreSQL_takes_the_connection_string_from_config()
     {
-        var settings = PersistenceSettings.FromConfig(ConfigurationFactory.ParseString("""
+        var settings = EntityStoreSettings.FromConfig(ConfigurationFactory.ParseString("""
             actorstream.persistence { provider = postgresql, postgresql.connection-string = "Host=db;Database=x;Username=u;Password=secret" }
             """));
         Assert.Equal(PersistenceProvider.PostgreSql, settings.Provider);
@@ -40,7 +40,7 @@ public sealed class PersistenceSettingsTests
     [InlineData("actorstream.persistence { provider = postgresql, postgresql.connection-string = \"Host=x;Nonsense=1\" }", "actorstream.persistence.postgresql.connection-string", "not a valid Npgsql connection string")]
     public void Invalid_values_name_the_key_and_what_is_allowed(string hocon, string key, string message)
     {
-        var ex = Assert.Throws<PersistenceConfigurationException>(() => PersistenceSettings.FromConfig(ConfigurationFactory.ParseString(hocon)));
+        var ex = Assert.Throws<PersistenceConfigurationException>(() => EntityStoreSettings.FromConfig(ConfigurationFactory.ParseString(hocon)));
         Assert.Equal(key, ex.Key);
         Assert.Contains(message, ex.Message);
         Assert.StartsWith(key + ":", ex.Message);
@@ -49,7 +49,7 @@ public sealed class PersistenceSettingsTests
     [Fact]
     public void Plugin_config_points_both_plugins_at_the_store_with_the_sql_plugin_defaults_behind()
     {
-        var config = ActorStreamPersistence.PluginConfig(new PersistenceSettings { SqlitePath = "/tmp/x.db" });
+        var config = ActorStreamPersistence.PluginConfig(new EntityStoreSettings { SqlitePath = "/tmp/x.db" });
         Assert.Equal("Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql", config.GetString("actorstream.persistence.journal.class"));
         Assert.Equal("SQLite.MS", config.GetString("actorstream.persistence.snapshot-store.provider-name"));
         Assert.Equal("sqlite", config.GetString("actorstream.persistence.journal.table-mapping"));

@@ -37,7 +37,7 @@ public sealed class PersistenceConfigurationException : Exception
 /// <c>reference.conf</c>): SQLite file (default) or PostgreSQL, through Akka.Persistence.Sql. Immutable
 /// and validated; errors name the key and the allowed values.
 /// </summary>
-public sealed record PersistenceSettings
+public sealed record EntityStoreSettings
 {
     /// <summary>Configuration path of the block.</summary>
     public const string Path = "actorstream.persistence";
@@ -90,7 +90,7 @@ public sealed record PersistenceSettings
 
     /// <summary>Reads <c>actorstream.persistence</c> of <paramref name="config"/> (reference defaults as fallback) and the environment.</summary>
     /// <exception cref="PersistenceConfigurationException">A value is missing or invalid; the message names the key.</exception>
-    public static PersistenceSettings FromConfig(Config config)
+    public static EntityStoreSettings FromConfig(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
         var full = config.IsEmpty ? PipelineDefaults.ReferenceConfig : config.WithFallback(PipelineDefaults.ReferenceConfig);
@@ -164,7 +164,7 @@ public sealed record PersistenceSettings
             }
         }
 
-        return new PersistenceSettings
+        return new EntityStoreSettings
         {
             Provider = provider,
             AutoInitialize = autoInitialize,
@@ -181,7 +181,7 @@ public sealed record PersistenceSettings
         : $"postgresql ({Redacted(PostgresConnectionString)}, schema {PostgresSchema})";
 
     /// <inheritdoc />
-    public override string ToString() => $"PersistenceSettings({Describe()}, auto-initialize={(AutoInitialize ? "on" : "off")})";
+    public override string ToString() => $"EntityStoreSettings({Describe()}, auto-initialize={(AutoInitialize ? "on" : "off")})";
 
     private static string Redacted(string connectionString)
     {
