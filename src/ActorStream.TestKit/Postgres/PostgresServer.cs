@@ -105,7 +105,10 @@ public sealed class PostgresServer : IAsyncDisposable
         var runAs = Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root"
             ? Environment.GetEnvironmentVariable("ACTORSTREAM_PG_USER") is { Length: > 0 } user ? user : "postgres"
             : null;
-        var root = Directory.CreateTempSubdirectory("actorstream-pg-").FullName;
+        // The unprivileged user must reach the directory: under root's own TMPDIR it might not.
+        var root = runAs is not null && Directory.Exists("/tmp")
+            ? Directory.CreateDirectory(Path.Combine("/tmp", $"actorstream-pg-{Guid.NewGuid():N}")).FullName
+            : Directory.CreateTempSubdirectory("actorstream-pg-").FullName;
         var server = new PostgresServer(bin, runAs, root, FreePort(), database);
         try
         {
