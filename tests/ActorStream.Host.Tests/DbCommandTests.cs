@@ -59,6 +59,15 @@ public sealed class DbCommandTests : IDisposable
         Assert.Contains("ACTORSTREAM_POSTGRES_CONNECTION", stderr);
     }
 
+    [Fact]
+    public async Task A_node_whose_sqlite_file_cannot_be_created_refuses_to_start_naming_the_key()
+    {
+        var config = Path.Combine(Actorstream.RepositoryRoot, "hocon", "dev.conf");
+        var (exit, _, stderr) = await Actorstream.RunAsync("run", "--config", config, "--set", "actorstream.persistence.sqlite.path=/proc/actorstream/state.db");
+        Assert.Equal(2, exit);
+        Assert.Contains("actorstream.persistence.sqlite.path: cannot open the SQLite file '/proc/actorstream/state.db'", stderr);
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

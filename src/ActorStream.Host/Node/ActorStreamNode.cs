@@ -142,11 +142,19 @@ internal sealed class ActorStreamNode
             }).ToList();
             return new ActorStreamNode(system, running, kafka, bootstrap, logger, NodeConfig.StopTimeout(effective)) { _temporaryStateDirectory = temporaryState };
         }
-        catch
+        catch (Exception ex)
         {
             system.Terminate().Wait(TimeSpan.FromSeconds(10));
             kafka?.Dispose();
             DeleteTemporaryState(temporaryState);
+            for (var e = (Exception?)ex; e is not null; e = e.InnerException)
+            {
+                if (e is PersistenceConfigurationException storeProblem)
+                {
+                    throw new NodeConfigException(storeProblem.Message);
+                }
+            }
+
             throw;
         }
     }

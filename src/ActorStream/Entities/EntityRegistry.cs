@@ -16,6 +16,9 @@ public sealed record EntityRegistration(string Name, Type ValueType, Func<string
     /// </summary>
     public Func<EntityStart, Props>? PropsForStart { get; init; }
 
+    /// <summary>True for <see cref="EventSourcedEntity{TValue, TState, TEvent}"/> types: pipelines check the entity state store when they start.</summary>
+    public bool EventSourced { get; init; }
+
     /// <summary>The props of the entity actor for <paramref name="start"/>.</summary>
     /// <param name="start">Entity type, id and settings.</param>
     public Props PropsFor(EntityStart start) => PropsForStart?.Invoke(start) ?? Props(start.EntityId);
@@ -45,6 +48,7 @@ public sealed class EntityRegistry
         return Register(new EntityRegistration(name, valueType, id => PropsFor<TEntity>(new EntityStart(name, id)), JsonDecoder(valueType))
         {
             PropsForStart = PropsFor<TEntity>,
+            EventSourced = IsEventSourced(typeof(TEntity)),
         });
     }
 
@@ -95,6 +99,19 @@ public sealed class EntityRegistry
         return JsonSerializer.Deserialize(bytes, valueType, EntityJson.Options)
             ?? throw new JsonException("the value is JSON null");
     };
+
+    private static bool IsEventSourced(Type type)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(EventSourcedEntity<,,>))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static Type? FindValueType(Type type)
     {

@@ -150,19 +150,28 @@ public sealed class ActorStreamPersistence : IExtension
         }
 
         var file = Path.GetFullPath(settings.SqlitePath);
-        var directory = Path.GetDirectoryName(file);
-        if (!string.IsNullOrEmpty(directory))
+        string? mode;
+        try
         {
-            Directory.CreateDirectory(directory);
+            var directory = Path.GetDirectoryName(file);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            // WAL is a property of the file: set once, kept by every later connection. Readers then do
+            // not block the writer; the busy timeout (Default Timeout) covers journal vs snapshot writers.
+            using var connection = new SqliteConnection(settings.ConnectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL;";
+            mode = command.ExecuteScalar() as string;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SqliteException)
+        {
+            throw new PersistenceConfigurationException($"{EntityStoreSettings.Path}.sqlite.path", $"cannot open the SQLite file '{file}': {ex.Message}");
         }
 
-        // WAL is a property of the file: set once, kept by every later connection. Readers then do not
-        // block the writer; the busy timeout (Default Timeout) covers journal vs snapshot writers.
-        using var connection = new SqliteConnection(settings.ConnectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL;";
-        var mode = command.ExecuteScalar() as string;
         if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
         {
             throw new PersistenceConfigurationException($"{EntityStoreSettings.Path}.sqlite.path", $"could not switch '{file}' to WAL mode (journal_mode is '{mode}')");

@@ -57,6 +57,7 @@ public sealed class Pipeline
     /// <param name="committerSettings">Committer settings; default: <c>actorstream.kafka.committer</c>.</param>
     /// <exception cref="KeyNotFoundException">The pipeline's entity is not registered.</exception>
     /// <exception cref="KafkaConfigurationException">Kafka settings are incomplete.</exception>
+    /// <exception cref="Persistence.PersistenceConfigurationException">The entity is event-sourced and its state store is misconfigured.</exception>
     public static Pipeline Start(
         ActorSystem system,
         PipelineSettings settings,
@@ -64,6 +65,12 @@ public sealed class Pipeline
         CommitterSettings? committerSettings = null)
     {
         var entity = ActorStreamExtension.Get(system).Entities.Get(settings.Entity);
+        if (entity.EventSourced)
+        {
+            // Fail the start on a misconfigured store, instead of failing (and dead-lettering) every record.
+            Persistence.ActorStreamPersistence.Get(system);
+        }
+
         var consumer = (consumerSettings ?? ConsumerSettings<string?, byte[]?>.Create(system)).WithGroupId(settings.GroupId);
         consumer.Validate(requireGroupId: true);
         var producer = ProducerSettings<byte[], byte[]>.Create(system);
