@@ -81,13 +81,7 @@ public sealed class Pipeline
             $"dlq-{Uri.EscapeDataString(settings.Name)}");
         var sharding = ClusterSharding.Get(system);
 
-        // Entity hosts passivate themselves when idle (passivate-after, never while a record is in
-        // flight); sharding's own idle passivation would stop a host in the middle of a record.
-        // remember-entities stays off: a host comes back with its key's next record.
-        var shardingSettings = ClusterShardingSettings.Create(
-            Akka.Configuration.ConfigurationFactory.ParseString("passivate-idle-entity-after = off\nremember-entities = off")
-                .WithFallback(system.Settings.Config.GetConfig("akka.cluster.sharding")),
-            system.Settings.Config.GetConfig("akka.cluster.singleton"));
+        var shardingSettings = ShardingSettings(system);
         var region = sharding.Start(
             typeName: $"pipeline-{settings.Name}",
             entityPropsFactory: id => EntityHost.Props(id, settings, entity, deadLetters),
@@ -120,6 +114,21 @@ public sealed class Pipeline
             return Done.Instance;
         });
         return pipeline;
+    }
+
+    /// <summary>
+    /// Sharding settings of pipeline regions: entity hosts passivate themselves when idle
+    /// (passivate-after, never while a record is in flight), so sharding's own idle passivation — which
+    /// could stop a host in the middle of a record — is off; remember-entities stays off (a host comes
+    /// back with its key's next record).
+    /// </summary>
+    internal static ClusterShardingSettings ShardingSettings(ActorSystem system)
+    {
+        ClusterSharding.Get(system);
+        return ClusterShardingSettings.Create(
+            Akka.Configuration.ConfigurationFactory.ParseString("passivate-idle-entity-after = off\nremember-entities = off")
+                .WithFallback(system.Settings.Config.GetConfig("akka.cluster.sharding")),
+            system.Settings.Config.GetConfig("akka.cluster.singleton"));
     }
 
     /// <summary>

@@ -92,3 +92,19 @@ public sealed class EntityStoreSettingsTests
         Assert.Equal(all[1], new PipelineSettingsBuilder("b").Topic("b").Entity("E").SnapshotEvery(0).PassivateAfter(TimeSpan.FromMinutes(10)).Build());
     }
 }
+
+public sealed class PipelineShardingSettingsTests : Akka.TestKit.Xunit2.TestKit
+{
+    public PipelineShardingSettingsTests()
+        : base("akka.actor.provider = cluster\nakka.remote.dot-netty.tcp.port = 0\nakka.remote.dot-netty.tcp.hostname = \"127.0.0.1\"")
+    {
+    }
+
+    [Fact]
+    public void Pipeline_regions_leave_passivation_to_the_entity_hosts_and_never_remember_entities()
+    {
+        var settings = ActorStream.Pipelines.Pipeline.ShardingSettings(Sys);
+        Assert.Equal(TimeSpan.Zero, settings.PassivateIdleEntityAfter);
+        Assert.False(settings.RememberEntities);
+    }
+}
