@@ -43,12 +43,23 @@ public sealed class DepositEntity : EventSourcedEntity<LedgerValue, LedgerState,
 
 public sealed class EventUpgradeTests : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly string Directory = System.IO.Directory.CreateTempSubdirectory("upgrade-").FullName;
+    private readonly TempStore _store;
 
     public EventUpgradeTests(ITestOutputHelper output)
-        : base(ConfigurationFactory.ParseString($"actorstream.persistence.sqlite.path = \"{Path.Combine(Directory, Guid.NewGuid().ToString("N") + ".db")}\"")
-            .WithFallback(ActorStreamPersistence.SerializationConfig), output: output)
+        : this(new TempStore("upgrade-"), output)
     {
+    }
+
+    private EventUpgradeTests(TempStore store, ITestOutputHelper output)
+        : base(ConfigurationFactory.ParseString(store.Hocon).WithFallback(ActorStreamPersistence.SerializationConfig), output: output)
+    {
+        _store = store;
+    }
+
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        _store.Delete();
     }
 
     [Fact]

@@ -207,11 +207,23 @@ public abstract class JournalSpec : Akka.TestKit.Xunit2.TestKit
 /// <summary>The journal spec on the embedded default: a SQLite file (WAL).</summary>
 public sealed class SqliteJournalTests : JournalSpec
 {
-    private static readonly string Directory = System.IO.Directory.CreateTempSubdirectory("journal-sqlite-").FullName;
+    private readonly TempStore _store;
 
     public SqliteJournalTests(ITestOutputHelper output)
-        : base(ConfigurationFactory.ParseString($"actorstream.persistence.sqlite.path = \"{Path.Combine(Directory, Guid.NewGuid().ToString("N") + ".db")}\""), output)
+        : this(new TempStore("journal-sqlite-"), output)
     {
+    }
+
+    private SqliteJournalTests(TempStore store, ITestOutputHelper output)
+        : base(ConfigurationFactory.ParseString(store.Hocon), output)
+    {
+        _store = store;
+    }
+
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        _store.Delete();
     }
 }
 

@@ -231,20 +231,26 @@ public abstract class PersistentPipelineSpec : PipelineSpec
 /// <summary>Persistent pipelines on the embedded default: a SQLite file.</summary>
 public sealed class SqlitePersistentPipelineTests : PersistentPipelineSpec
 {
-    private static readonly string Directory = System.IO.Directory.CreateTempSubdirectory("pipeline-sqlite-").FullName;
+    private readonly TempStore _store;
 
     public SqlitePersistentPipelineTests(ITestOutputHelper output)
-        : this(output, Path.Combine(Directory, Guid.NewGuid().ToString("N") + ".db"))
+        : this(output, new TempStore("pipeline-sqlite-"))
     {
     }
 
-    private SqlitePersistentPipelineTests(ITestOutputHelper output, string file)
-        : base(output, $"actorstream.persistence.sqlite.path = \"{file}\"")
+    private SqlitePersistentPipelineTests(ITestOutputHelper output, TempStore store)
+        : base(output, store.Hocon)
     {
-        File = file;
+        _store = store;
     }
 
-    private string File { get; }
+    private string File => _store.File;
+
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        _store.Delete();
+    }
 
     protected override DbConnection OpenStore()
     {

@@ -9,12 +9,23 @@ namespace ActorStream.Tests.Persistence;
 /// <summary>The SQLite store under concurrent journal and snapshot writers (WAL + busy timeout).</summary>
 public sealed class SqliteConcurrencyTests : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly string Directory = System.IO.Directory.CreateTempSubdirectory("sqlite-concurrency-").FullName;
+    private readonly TempStore _store;
 
     public SqliteConcurrencyTests(ITestOutputHelper output)
-        : base(ConfigurationFactory.ParseString($"actorstream.persistence.sqlite.path = \"{Path.Combine(Directory, Guid.NewGuid().ToString("N") + ".db")}\"")
-            .WithFallback(ActorStreamPersistence.SerializationConfig), output: output)
+        : this(new TempStore("sqlite-concurrency-"), output)
     {
+    }
+
+    private SqliteConcurrencyTests(TempStore store, ITestOutputHelper output)
+        : base(ConfigurationFactory.ParseString(store.Hocon).WithFallback(ActorStreamPersistence.SerializationConfig), output: output)
+    {
+        _store = store;
+    }
+
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        _store.Delete();
     }
 
     private static readonly string Run = Guid.NewGuid().ToString("N")[..6];
