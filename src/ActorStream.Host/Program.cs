@@ -12,5 +12,6 @@ root.Subcommands.Add(DlqCommand.Create());
 root.Subcommands.Add(LagCommand.Create());
 root.Subcommands.Add(SchemaRegistryCommand.Create());
 root.Subcommands.Add(SchemasCommand.Create());
+root.Subcommands.Add(DbCommand.Create());
 
 return await CommandLineRunner.RunAsync(root, args);

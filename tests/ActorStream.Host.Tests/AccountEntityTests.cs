@@ -10,7 +10,16 @@ namespace ActorStream.Host.Tests;
 /// <summary>The sample Account entity, unit-tested without Kafka through the entity test kit.</summary>
 public sealed class AccountEntityTests : IAsyncLifetime
 {
-    private readonly ActorSystem _system = ActorSystem.Create("account-tests");
+    // Event-sourced: each test class gets its own SQLite file, so earlier runs leave no state behind.
+    private readonly string _directory = Directory.CreateTempSubdirectory("account-tests-").FullName;
+    private readonly ActorSystem _system;
+
+    public AccountEntityTests()
+    {
+        _system = ActorSystem.Create("account-tests", Akka.Configuration.ConfigurationFactory.ParseString(
+            $"actorstream.persistence.sqlite.path = \"{Path.Combine(_directory, "test.db")}\"")
+            .WithFallback(ActorStream.Persistence.ActorStreamPersistence.SerializationConfig));
+    }
 
     [Fact]
     public async Task Applies_transactions_in_order_and_emits_the_balance()
@@ -55,5 +64,25 @@ public sealed class AccountEntityTests : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public Task DisposeAsync() => _system.Terminate();
+    [Fact]
+    public async Task The_balance_survives_a_restart_of_the_entity()
+    {
+        var probe = new EntityProbe<AccountEntity>(_system, "a-5");
+        await probe.SendAsync(new AccountTransaction("a-5", 1, 7m));
+        await probe.SendAsync(new AccountTransaction("a-5", 2, 3m));
+
+        // A new probe = a new entity actor for the same id: it recovers from the journal.
+        var again = new EntityProbe<AccountEntity>(_system, "a-5");
+        var outcome = await again.SendAtOffsetAsync(new AccountTransaction("a-5", 3, 1m), offset: 2);
+        Assert.True(outcome.Processed, outcome.Error?.ToString());
+        var output = JsonSerializer.Deserialize<AccountBalance>(Assert.Single(outcome.Outputs).Value, EntityJson.Options);
+        Assert.Equal(new AccountBalance("a-5", 3, 11m), output);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _system.Terminate();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
 }

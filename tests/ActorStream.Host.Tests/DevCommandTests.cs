@@ -11,7 +11,8 @@ public sealed class DevCommandTests
         var (exit, stdout, stderr) = await Actorstream.RunAsync("dev", "--duration", "4s", "--rate", "400", "--accounts", "200", "--poison-every", "100");
 
         Assert.True(exit == 0, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
-        Assert.Contains("[    1s] produced", stdout);
+        // Live progress lines appear (the first may say 2s when start-up competes for the CPU).
+        Assert.Matches(@"\[\s+\d+s\] produced", stdout);
         var verified = Assert.Single(stdout.Split('\n'), l => l.StartsWith("verified: ", StringComparison.Ordinal));
         Assert.Contains("lag 0, all offsets committed", verified);
         Assert.DoesNotContain("malformed record(s) in accounts.dlq; 0", verified);

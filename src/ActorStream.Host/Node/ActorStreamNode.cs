@@ -4,6 +4,7 @@ using Akka.Configuration;
 using ActorStream.Entities;
 using ActorStream.Host.Http;
 using ActorStream.Kafka.Settings;
+using ActorStream.Persistence;
 using ActorStream.Pipelines;
 using ActorStream.Pipelines.Settings;
 using ActorStream.TestKit;
@@ -23,6 +24,8 @@ internal sealed class ActorStreamNode
 {
     private readonly ILogger _logger;
     private readonly TimeSpan _stopTimeout;
+
+    private string? _temporaryStateDirectory;
 
     private ActorStreamNode(ActorSystem system, IReadOnlyList<Pipeline> pipelines, EmbeddedKafka? kafka, string bootstrapServers, ILogger logger, TimeSpan stopTimeout)
     {
@@ -97,7 +100,36 @@ internal sealed class ActorStreamNode
             Environment.SetEnvironmentVariable(KafkaDefaults.BootstrapServersEnvironmentVariable, bootstrap);
         }
 
-        var effective = ConfigurationFactory.ParseString($"actorstream.kafka.bootstrap-servers = \"{bootstrap}\"").WithFallback(config);
+        // The embedded broker forgets its topics at exit, so offsets start at 0 again next time: entity
+        // state kept from an earlier run would take every new record for a redelivery. Unless a SQLite
+        // path is set explicitly, an embedded-Kafka node keeps its state in a temporary file.
+        string? temporaryState = null;
+        var persistenceOverrides = ConfigurationFactory.Empty;
+        if (kafka is not null && !config.HasPath("actorstream.persistence.sqlite.path"))
+        {
+            temporaryState = Directory.CreateTempSubdirectory("actorstream-state-").FullName;
+            var path = Path.Combine(temporaryState, "actorstream.db").Replace("\\", "/", StringComparison.Ordinal);
+            persistenceOverrides = ConfigurationFactory.ParseString($"actorstream.persistence.sqlite.path = \"{path}\"");
+        }
+
+        var effective = ConfigurationFactory.ParseString($"actorstream.kafka.bootstrap-servers = \"{bootstrap}\"")
+            .WithFallback(persistenceOverrides)
+            .WithFallback(config)
+            .WithFallback(ActorStreamPersistence.SerializationConfig);
+        EntityStoreSettings persistence;
+        try
+        {
+            persistence = EntityStoreSettings.FromConfig(effective);
+        }
+        catch (PersistenceConfigurationException ex)
+        {
+            kafka?.Dispose();
+            throw new NodeConfigException(ex.Message);
+        }
+
+        logger.LogInformation("Entity state: {Store}{Temporary}", persistence.Describe(),
+            temporaryState is null ? "" : " (temporary: the embedded broker starts empty each run; set actorstream.persistence.sqlite.path to keep it)");
+
         if (kafka is null)
         {
             CheckTopics(effective, pipelines, topics, logger);
@@ -130,7 +162,7 @@ internal sealed class ActorStreamNode
                     p.Name, string.Join(",", p.Topics), p.Entity, p.GroupId, p.DlqTopic);
                 return Pipeline.Start(system, p);
             }).ToList();
-            var node = new ActorStreamNode(system, running, kafka, bootstrap, logger, NodeConfig.StopTimeout(effective));
+            var node = new ActorStreamNode(system, running, kafka, bootstrap, logger, NodeConfig.StopTimeout(effective)) { _temporaryStateDirectory = temporaryState };
             if (http.Enabled)
             {
                 node.Http = NodeHttpServer.StartAsync(node, http, logger).GetAwaiter().GetResult();
@@ -139,10 +171,19 @@ internal sealed class ActorStreamNode
 
             return node;
         }
-        catch
+        catch (Exception ex)
         {
             system.Terminate().Wait(TimeSpan.FromSeconds(10));
             kafka?.Dispose();
+            DeleteTemporaryState(temporaryState);
+            for (var e = (Exception?)ex; e is not null; e = e.InnerException)
+            {
+                if (e is PersistenceConfigurationException storeProblem)
+                {
+                    throw new NodeConfigException(storeProblem.Message);
+                }
+            }
+
             throw;
         }
     }
@@ -173,6 +214,25 @@ internal sealed class ActorStreamNode
         }
 
         EmbeddedKafka?.Dispose();
+        DeleteTemporaryState(_temporaryStateDirectory);
+    }
+
+    private static void DeleteTemporaryState(string? directory)
+    {
+        if (directory is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp directory left behind is harmless.
+        }
     }
 
     private static EmbeddedKafka StartEmbeddedKafka(IReadOnlyList<TopicSettings> topics, ILogger logger)

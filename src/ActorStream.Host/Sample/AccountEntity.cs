@@ -3,33 +3,44 @@ using ActorStream.Entities;
 namespace ActorStream.Host.Sample;
 
 /// <summary>
-/// The sample entity: one per account id. Keeps the balance and the last applied <c>seq</c>, and
-/// emits <c>{"accountId","seq","balance"}</c> to <c>accounts.balances</c> for every transaction. A
-/// transaction whose seq is not above the last applied one (a redelivery) is acknowledged without
-/// being applied or emitted again.
+/// The sample entity: one per account id, event-sourced. A transaction becomes an
+/// <see cref="AmountApplied"/> event (journaled with the record's topic/partition/offset), the state
+/// keeps the balance and the last applied <c>seq</c>, and every applied transaction emits
+/// <c>{"accountId","seq","balance"}</c> to <c>accounts.balances</c>. The state survives restarts,
+/// rebalances and passivation; a redelivered record (offset at or below the last applied one) is
+/// not applied twice, and a transaction whose seq is not above the last applied one (a duplicate
+/// produced twice) is acknowledged without an event or output.
 /// </summary>
-/// <remarks>State lives in the actor; the event-sourced version keeps it across restarts.</remarks>
-public sealed class AccountEntity : RecordEntity<AccountTransaction>
+public sealed class AccountEntity : EventSourcedEntity<AccountTransaction, AccountState, AmountApplied>
 {
-    private long _lastSeq;
-    private decimal _balance;
+    /// <inheritdoc />
+    protected override AccountState InitialState() => new(0, 0m);
 
     /// <inheritdoc />
-    protected override Task HandleAsync(AccountTransaction tx, RecordContext context)
+    protected override IEnumerable<AmountApplied> Decide(AccountTransaction tx, AccountState state, RecordContext context)
     {
         if (tx.AccountId != EntityId)
         {
             throw new InvalidOperationException($"transaction for account '{tx.AccountId}' arrived at entity '{EntityId}' (record key and accountId differ)");
         }
 
-        if (tx.Seq <= _lastSeq)
+        if (tx.Seq <= state.LastSeq)
         {
-            return Task.CompletedTask;
+            return [];
         }
 
-        _balance += tx.Amount;
-        _lastSeq = tx.Seq;
-        context.Emit(AccountsSample.BalancesTopic, EntityId, new AccountBalance(EntityId, _lastSeq, _balance));
-        return Task.CompletedTask;
+        return [new AmountApplied(EntityId, tx.Seq, tx.Amount, state.Balance + tx.Amount)];
+    }
+
+    /// <inheritdoc />
+    protected override AccountState Apply(AccountState state, AmountApplied e) => new(e.Seq, e.Balance);
+
+    /// <inheritdoc />
+    protected override void Emit(AccountState state, IReadOnlyList<AmountApplied> events, RecordContext context)
+    {
+        foreach (var e in events)
+        {
+            context.Emit(AccountsSample.BalancesTopic, EntityId, new AccountBalance(EntityId, e.Seq, e.Balance));
+        }
     }
 }

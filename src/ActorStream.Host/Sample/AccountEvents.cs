@@ -21,6 +21,25 @@ public sealed record AccountBalance(
     [property: JsonPropertyName("seq")] long Seq,
     [property: JsonPropertyName("balance")] decimal Balance);
 
+/// <summary>The journaled event of the sample Account entity: a transaction was applied.</summary>
+/// <param name="AccountId">The account.</param>
+/// <param name="Seq">The transaction's seq.</param>
+/// <param name="Amount">The amount applied.</param>
+/// <param name="Balance">The balance after it.</param>
+[ActorStream.Persistence.EventType("AmountApplied", 1)]
+public sealed record AmountApplied(
+    [property: JsonPropertyName("accountId")] string AccountId,
+    [property: JsonPropertyName("seq")] long Seq,
+    [property: JsonPropertyName("amount")] decimal Amount,
+    [property: JsonPropertyName("balance")] decimal Balance);
+
+/// <summary>The state of a sample Account entity (also its snapshot, as JSON).</summary>
+/// <param name="LastSeq">Seq of the last applied transaction (0 = none).</param>
+/// <param name="Balance">The balance.</param>
+public sealed record AccountState(
+    [property: JsonPropertyName("lastSeq")] long LastSeq,
+    [property: JsonPropertyName("balance")] decimal Balance);
+
 /// <summary>The sample's topic names and JSON encoding (DESIGN.md, "Sample pipeline").</summary>
 internal static class AccountsSample
 {

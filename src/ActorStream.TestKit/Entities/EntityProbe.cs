@@ -15,7 +15,9 @@ public sealed record EntityOutcome(bool Processed, Exception? Error, IReadOnlyLi
 /// Unit-tests one entity without Kafka: sends it records exactly as a pipeline would
 /// (<see cref="ProcessRecord"/> with increasing offsets) and captures its acknowledgement, failure
 /// and emitted outputs. The entity instance lives across sends (state is kept) until it fails,
-/// after which the next send gets a fresh instance — as the pipeline's retry does.
+/// after which the next send gets a fresh instance — as the pipeline's retry does. Event-sourced
+/// entities persist to the system's <c>actorstream.persistence</c> store (give the test system its
+/// own SQLite file, e.g. <c>actorstream.persistence.sqlite.path</c> in a temp directory).
 /// </summary>
 /// <typeparam name="TEntity">The entity actor type.</typeparam>
 public sealed class EntityProbe<TEntity>
@@ -31,14 +33,16 @@ public sealed class EntityProbe<TEntity>
     /// <param name="entityId">The entity id (record key) the entity is created for.</param>
     /// <param name="topic">The topic the records pretend to come from.</param>
     /// <param name="partition">The partition they pretend to come from.</param>
-    public EntityProbe(ActorSystem system, string entityId, string topic = "test-topic", int partition = 0)
+    /// <param name="entityType">The entity type name (part of an event-sourced entity's persistence id); default: the class name.</param>
+    /// <param name="snapshotEvery">Snapshot interval of event-sourced entities (0 = never).</param>
+    public EntityProbe(ActorSystem system, string entityId, string topic = "test-topic", int partition = 0, string? entityType = null, int snapshotEvery = 1000)
     {
         _system = system;
         EntityId = entityId;
         Topic = topic;
         Partition = partition;
         ActorStreamExtension.Get(system).Configure(emitter: _emitter);
-        _parent = system.ActorOf(Props.Create(() => new ProbeParent(Props.Create<TEntity>())));
+        _parent = system.ActorOf(Props.Create(() => new ProbeParent(EntityRegistry.PropsFor<TEntity>(new EntityStart(entityType ?? typeof(TEntity).Name, entityId, snapshotEvery)))));
     }
 
     /// <summary>The entity id.</summary>

@@ -8,7 +8,21 @@ namespace ActorStream.Entities;
 /// <param name="ValueType">The decoded value type.</param>
 /// <param name="Props">Creates the entity actor for an entity id.</param>
 /// <param name="Decode">Turns the raw value into <paramref name="ValueType"/>; throws when it cannot.</param>
-public sealed record EntityRegistration(string Name, Type ValueType, Func<string, Props> Props, Func<byte[]?, object?> Decode);
+public sealed record EntityRegistration(string Name, Type ValueType, Func<string, Props> Props, Func<byte[]?, object?> Decode)
+{
+    /// <summary>
+    /// Creates the entity actor for an <see cref="EntityStart"/> (entity id plus per-pipeline settings);
+    /// when null, <see cref="Props"/> is used with the entity id. Set by <see cref="EntityRegistry.Register{TEntity}"/>.
+    /// </summary>
+    public Func<EntityStart, Props>? PropsForStart { get; init; }
+
+    /// <summary>True for <see cref="EventSourcedEntity{TValue, TState, TEvent}"/> types: pipelines check the entity state store when they start.</summary>
+    public bool EventSourced { get; init; }
+
+    /// <summary>The props of the entity actor for <paramref name="start"/>.</summary>
+    /// <param name="start">Entity type, id and settings.</param>
+    public Props PropsFor(EntityStart start) => PropsForStart?.Invoke(start) ?? Props(start.EntityId);
+}
 
 /// <summary>
 /// The entity types a node can host, by name. Adding an entity = one class and one registration:
@@ -22,16 +36,29 @@ public sealed class EntityRegistry
     public IReadOnlyCollection<EntityRegistration> All => _entries.Values;
 
     /// <summary>
-    /// Registers a <see cref="RecordEntity{TValue}"/> subclass with a public parameterless constructor;
-    /// values are decoded from JSON into its TValue.
+    /// Registers a <see cref="RecordEntity{TValue}"/> or <see cref="EventSourcedEntity{TValue, TState, TEvent}"/>
+    /// subclass with a public parameterless constructor; values are decoded from JSON into its TValue.
     /// </summary>
     /// <exception cref="ArgumentException">The name is taken or the type is not a RecordEntity.</exception>
     public EntityRegistry Register<TEntity>(string name)
         where TEntity : ActorBase, new()
     {
         var valueType = FindValueType(typeof(TEntity))
-            ?? throw new ArgumentException($"{typeof(TEntity).Name} does not derive from RecordEntity<TValue>; use Register(EntityRegistration) for other actors", nameof(TEntity));
-        return Register(new EntityRegistration(name, valueType, _ => Akka.Actor.Props.Create<TEntity>(), JsonDecoder(valueType)));
+            ?? throw new ArgumentException($"{typeof(TEntity).Name} does not derive from RecordEntity<TValue> or EventSourcedEntity<TValue, TState, TEvent>; use Register(EntityRegistration) for other actors", nameof(TEntity));
+        return Register(new EntityRegistration(name, valueType, id => PropsFor<TEntity>(new EntityStart(name, id)), JsonDecoder(valueType))
+        {
+            PropsForStart = PropsFor<TEntity>,
+            EventSourced = IsEventSourced(typeof(TEntity)),
+        });
+    }
+
+    /// <summary>Props that create <typeparamref name="TEntity"/> for <paramref name="start"/> (the entity gets its start before it starts).</summary>
+    /// <param name="start">Entity type, id and settings.</param>
+    public static Props PropsFor<TEntity>(EntityStart start)
+        where TEntity : ActorBase, new()
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        return Akka.Actor.Props.CreateBy(new EntityProducer<TEntity>(start));
     }
 
     /// <summary>Registers an entity with explicit props and decoder.</summary>
@@ -73,11 +100,24 @@ public sealed class EntityRegistry
             ?? throw new JsonException("the value is JSON null");
     };
 
+    private static bool IsEventSourced(Type type)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(EventSourcedEntity<,,>))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static Type? FindValueType(Type type)
     {
         for (var t = type; t is not null; t = t.BaseType)
         {
-            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(RecordEntity<>))
+            if (t.IsGenericType && (t.GetGenericTypeDefinition() == typeof(RecordEntity<>) || t.GetGenericTypeDefinition() == typeof(EventSourcedEntity<,,>)))
             {
                 return t.GetGenericArguments()[0];
             }

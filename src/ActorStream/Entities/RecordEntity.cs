@@ -7,8 +7,9 @@ namespace ActorStream.Entities;
 /// value arrives decoded (JSON by default) as <typeparamref name="TValue"/>; records that cannot be
 /// decoded never reach the entity (they go to the dead-letter topic). Throw to fail: the pipeline's
 /// supervision retries the same record with backoff (later records of this key wait, other keys
-/// flow), dead-letters it, or stops. State kept in fields lives as long as the actor; event-sourced
-/// state comes with the persistent base.
+/// flow), dead-letters it, or stops. State kept in fields lives as long as the actor (lost on restart,
+/// rebalance and passivation); for state that must survive derive from
+/// <see cref="EventSourcedEntity{TValue, TState, TEvent}"/> instead.
 /// </summary>
 /// <typeparam name="TValue">The record value type.</typeparam>
 public abstract class RecordEntity<TValue> : ReceiveActor

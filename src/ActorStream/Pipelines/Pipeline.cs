@@ -57,6 +57,7 @@ public sealed class Pipeline
     /// <param name="committerSettings">Committer settings; default: <c>actorstream.kafka.committer</c>.</param>
     /// <exception cref="KeyNotFoundException">The pipeline's entity is not registered.</exception>
     /// <exception cref="KafkaConfigurationException">Kafka settings are incomplete.</exception>
+    /// <exception cref="Persistence.PersistenceConfigurationException">The entity is event-sourced and its state store is misconfigured.</exception>
     public static Pipeline Start(
         ActorSystem system,
         PipelineSettings settings,
@@ -64,6 +65,12 @@ public sealed class Pipeline
         CommitterSettings? committerSettings = null)
     {
         var entity = ActorStreamExtension.Get(system).Entities.Get(settings.Entity);
+        if (entity.EventSourced)
+        {
+            // Fail the start on a misconfigured store, instead of failing (and dead-lettering) every record.
+            Persistence.ActorStreamPersistence.Get(system);
+        }
+
         var consumer = (consumerSettings ?? ConsumerSettings<string?, byte[]?>.Create(system)).WithGroupId(settings.GroupId);
         consumer.Validate(requireGroupId: true);
         var producer = ProducerSettings<byte[], byte[]>.Create(system);
@@ -78,7 +85,7 @@ public sealed class Pipeline
         var region = ClusterSharding.Get(system).Start(
             typeName: typeName,
             entityPropsFactory: id => EntityHost.Props(id, settings, entity, deadLetters),
-            settings: ClusterShardingSettings.Create(system),
+            settings: ShardingSettings(system),
             messageExtractor: new ShardEnvelopeExtractor(),
             allocationStrategy: new Akka.Cluster.Sharding.External.ExternalShardAllocationStrategy(system, typeName),
             handOffStopMessage: PoisonPill.Instance);
@@ -112,6 +119,21 @@ public sealed class Pipeline
             return Done.Instance;
         });
         return pipeline;
+    }
+
+    /// <summary>
+    /// Sharding settings of pipeline regions: entity hosts passivate themselves when idle
+    /// (passivate-after, never while a record is in flight), so sharding's own idle passivation — which
+    /// could stop a host in the middle of a record — is off; remember-entities stays off (a host comes
+    /// back with its key's next record).
+    /// </summary>
+    internal static ClusterShardingSettings ShardingSettings(ActorSystem system)
+    {
+        ClusterSharding.Get(system);
+        return ClusterShardingSettings.Create(
+            Akka.Configuration.ConfigurationFactory.ParseString("passivate-idle-entity-after = off\nremember-entities = off")
+                .WithFallback(system.Settings.Config.GetConfig("akka.cluster.sharding")),
+            system.Settings.Config.GetConfig("akka.cluster.singleton"));
     }
 
     /// <summary>

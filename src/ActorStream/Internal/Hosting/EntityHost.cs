@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Event;
 using ActorStream.Entities;
 using ActorStream.Internal.Protocol;
@@ -14,7 +15,10 @@ namespace ActorStream.Internal.Hosting;
 /// record again, while later records of this key wait), dead-letter (the record goes to the DLQ and
 /// is acknowledged once the broker acknowledged the dead letter), or stop (the pipeline halts on
 /// this record). A record redelivered after it was completed is acknowledged again without being
-/// handled twice.
+/// handled twice. Storage failures of event-sourced entities (<see cref="EntityStorageException"/>:
+/// database down) are retried with backoff for as long as they last, never dead-lettered, and the
+/// record is not acknowledged meanwhile. A host idle for the pipeline's <c>passivate-after</c> asks
+/// its shard to stop it (it comes back with the key's next record).
 /// </summary>
 internal sealed class EntityHost : ReceiveActor, IWithTimers
 {
@@ -68,6 +72,25 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
                 Send();
             }
         });
+        Receive<EntityStorageFailed>(f =>
+        {
+            if (Sender.Equals(_child))
+            {
+                _lastError = f.Error;
+            }
+        });
+        Receive<ReceiveTimeout>(_ =>
+        {
+            if (_current is null && _queue.Count == 0)
+            {
+                Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            }
+        });
+        if (settings.PassivateAfter > TimeSpan.Zero)
+        {
+            Context.SetReceiveTimeout(settings.PassivateAfter);
+        }
+
         Receive<DeadLetterWritten>(w =>
         {
             if (_current is not null && _current.Record.Offset == w.Record.Offset && _current.Record.Partition == w.Record.Partition)
@@ -145,7 +168,7 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
         if (_child is null)
         {
             _childIncarnation++;
-            _child = Context.ActorOf(_entity.Props(_entityId), $"entity-{_childIncarnation}");
+            _child = Context.ActorOf(_entity.PropsFor(new EntityStart(_entity.Name, _entityId, _settings.SnapshotEvery)), $"entity-{_childIncarnation}");
             Context.Watch(_child);
         }
 
@@ -159,6 +182,18 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
     {
         _running = false;
         var record = _current!.Record;
+        if (error is EntityStorageException)
+        {
+            // Database down or unreachable: not the record's fault. Keep the key blocked (nothing acked,
+            // nothing committed) and retry with backoff until the storage answers again.
+            var wait = _settings.Retry.BackoffFor(Math.Min(_attempt, 30));
+            _log.Warning($"Entity {_entity.Name} '{_entityId}': storage failed on {record} (attempt {_attempt}): {error.Message}; retrying in {wait}");
+            PipelineMetrics.RecordsRetried.Add(1);
+            _attempt++;
+            Timers.StartSingleTimer("retry", new RetryRecord(record.Offset), wait);
+            return;
+        }
+
         var decision = _settings.Supervision.Decide(error);
         if (decision == SupervisionDecision.Retry && _attempt < _settings.Retry.MaxAttempts)
         {

@@ -48,3 +48,6 @@ internal sealed record DeadLetterWritten(KafkaRecord Record);
 
 /// <summary>Entity host → itself: the backoff before redelivering <see cref="Offset"/> is over.</summary>
 internal sealed record RetryRecord(long Offset);
+
+/// <summary>Event-sourced entity → its host, just before it stops: its storage failed (retry with backoff, never dead-letter).</summary>
+internal sealed record EntityStorageFailed(ActorStream.Entities.EntityStorageException Error);

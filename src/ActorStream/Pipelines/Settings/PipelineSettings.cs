@@ -36,7 +36,9 @@ public sealed record PipelineSettings
         NullKeyPolicy nullKeyPolicy,
         RetrySettings retry,
         SupervisionSettings supervision,
-        IEnumerable<string> emitTopics)
+        IEnumerable<string> emitTopics,
+        TimeSpan passivateAfter,
+        int snapshotEvery)
     {
         Name = name;
         var topicList = (topics ?? []).ToArray();
@@ -53,6 +55,8 @@ public sealed record PipelineSettings
         Check(retry is null ? "is required" : null, ConfigPaths.Retry);
         Check(supervision is null ? "is required" : null, ConfigPaths.Supervision);
         Check(PipelineChecks.Topics(emitList, PipelineChecks.ExpectedEmitTopics, allowEmpty: true), ConfigPaths.EmitTopics);
+        Check(PipelineChecks.PassivateAfter(passivateAfter), ConfigPaths.PassivateAfter);
+        Check(PipelineChecks.SnapshotEvery(snapshotEvery), ConfigPaths.SnapshotEvery);
 
         Topics = Array.AsReadOnly(topicList);
         GroupId = groupId;
@@ -63,6 +67,8 @@ public sealed record PipelineSettings
         NullKeyPolicy = nullKeyPolicy;
         Retry = retry!;
         Supervision = supervision!;
+        PassivateAfter = passivateAfter;
+        SnapshotEvery = snapshotEvery;
         EmitTopics = Array.AsReadOnly(emitList);
     }
 
@@ -98,6 +104,16 @@ public sealed record PipelineSettings
 
     /// <summary>Output topics the pipeline's entities may emit to (informational; may be empty).</summary>
     public IReadOnlyList<string> EmitTopics { get; }
+
+    /// <summary>
+    /// An entity that received no record for this long is stopped (passivated) to free its memory;
+    /// its next record starts it again (event-sourced entities recover their state).
+    /// <see cref="TimeSpan.Zero"/> means never (config: <c>passivate-after = off</c>).
+    /// </summary>
+    public TimeSpan PassivateAfter { get; }
+
+    /// <summary>Event-sourced entities save a snapshot every this many events; 0 means never.</summary>
+    public int SnapshotEvery { get; }
 
     /// <summary>
     /// The entity id that handles keyless records of <paramref name="partition"/> under
@@ -226,7 +242,9 @@ public sealed record PipelineSettings
             common.NullKeyPolicy,
             common.Retry,
             common.Supervision,
-            common.EmitTopics);
+            common.EmitTopics,
+            common.PassivateAfter,
+            common.SnapshotEvery);
     }
 
     /// <summary>Returns a copy with another <see cref="Name"/>. <see cref="GroupId"/> and <see cref="DlqTopic"/> keep their values.</summary>
@@ -327,6 +345,22 @@ public sealed record PipelineSettings
         return Copy(emitTopics: list);
     }
 
+    /// <summary>Returns a copy with another <see cref="PassivateAfter"/> (<see cref="TimeSpan.Zero"/> = never).</summary>
+    /// <param name="passivateAfter">Idle time before an entity is stopped, &gt;= 0.</param>
+    public PipelineSettings WithPassivateAfter(TimeSpan passivateAfter)
+    {
+        Check(PipelineChecks.PassivateAfter(passivateAfter), ConfigPaths.PassivateAfter);
+        return Copy(passivateAfter: passivateAfter);
+    }
+
+    /// <summary>Returns a copy with another <see cref="SnapshotEvery"/> (0 = never).</summary>
+    /// <param name="snapshotEvery">Events between snapshots, &gt;= 0.</param>
+    public PipelineSettings WithSnapshotEvery(int snapshotEvery)
+    {
+        Check(PipelineChecks.SnapshotEvery(snapshotEvery), ConfigPaths.SnapshotEvery);
+        return Copy(snapshotEvery: snapshotEvery);
+    }
+
     /// <summary>Value equality; <see cref="Topics"/> and <see cref="EmitTopics"/> are compared by content and order.</summary>
     /// <param name="other">The settings to compare with.</param>
     public bool Equals(PipelineSettings? other) =>
@@ -342,7 +376,9 @@ public sealed record PipelineSettings
             && NullKeyPolicy == other.NullKeyPolicy
             && Retry.Equals(other.Retry)
             && Supervision.Equals(other.Supervision)
-            && EmitTopics.SequenceEqual(other.EmitTopics, StringComparer.Ordinal));
+            && EmitTopics.SequenceEqual(other.EmitTopics, StringComparer.Ordinal)
+            && PassivateAfter == other.PassivateAfter
+            && SnapshotEvery == other.SnapshotEvery);
 
     /// <inheritdoc />
     public override int GetHashCode()
@@ -367,6 +403,8 @@ public sealed record PipelineSettings
             hash.Add(topic, StringComparer.Ordinal);
         }
 
+        hash.Add(PassivateAfter);
+        hash.Add(SnapshotEvery);
         return hash.ToHashCode();
     }
 
@@ -374,7 +412,8 @@ public sealed record PipelineSettings
     public override string ToString() =>
         $"PipelineSettings({Name}: topics=[{string.Join(", ", Topics)}], group-id={GroupId}, entity={Entity}, dlq-topic={DlqTopic}, " +
         $"max-in-flight-per-partition={MaxInFlightPerPartition}, ack-timeout={ConfigPaths.Format(AckTimeout)}, " +
-        $"null-key-policy={EnumNames.Name(NullKeyPolicy)}, {Retry}, {Supervision}, emit-topics=[{string.Join(", ", EmitTopics)}])";
+        $"null-key-policy={EnumNames.Name(NullKeyPolicy)}, {Retry}, {Supervision}, emit-topics=[{string.Join(", ", EmitTopics)}], " +
+        $"passivate-after={(PassivateAfter == TimeSpan.Zero ? "off" : ConfigPaths.Format(PassivateAfter))}, snapshot-every={SnapshotEvery})";
 
     /// <summary>The values a pipeline can take from <c>actorstream.pipeline-defaults</c>, as read (empty strings = derived).</summary>
     internal sealed record DefaultValues(
@@ -386,7 +425,9 @@ public sealed record PipelineSettings
         NullKeyPolicy NullKeyPolicy,
         RetrySettings Retry,
         SupervisionSettings Supervision,
-        IReadOnlyList<string> EmitTopics);
+        IReadOnlyList<string> EmitTopics,
+        TimeSpan PassivateAfter,
+        int SnapshotEvery);
 
     /// <summary>The reference <c>actorstream.pipeline-defaults</c> block, freshly parsed.</summary>
     internal static Layer ReferenceDefaultsLayer() =>
@@ -430,6 +471,9 @@ public sealed record PipelineSettings
             throw r.Error(ConfigPaths.EmitTopics, emitProblem, emitFound.Layer);
         }
 
+        var passivateAfter = r.DurationOrOff(ConfigPaths.PassivateAfter);
+        var snapshotEvery = r.Int(ConfigPaths.SnapshotEvery, min: 0);
+
         return new DefaultValues(
             groupId,
             dlqTopic,
@@ -439,7 +483,9 @@ public sealed record PipelineSettings
             nullKeyPolicy,
             new RetrySettings(maxAttempts, minBackoff, maxBackoff, randomFactor),
             supervision,
-            emitTopics);
+            emitTopics,
+            passivateAfter,
+            snapshotEvery);
     }
 
     private static IReadOnlyList<string> ReadTopics(PipelineConfigReader r)
@@ -485,7 +531,9 @@ public sealed record PipelineSettings
         NullKeyPolicy? nullKeyPolicy = null,
         RetrySettings? retry = null,
         SupervisionSettings? supervision = null,
-        IEnumerable<string>? emitTopics = null) =>
+        IEnumerable<string>? emitTopics = null,
+        TimeSpan? passivateAfter = null,
+        int? snapshotEvery = null) =>
         new(
             name ?? Name,
             topics ?? Topics,
@@ -497,7 +545,9 @@ public sealed record PipelineSettings
             nullKeyPolicy ?? NullKeyPolicy,
             retry ?? Retry,
             supervision ?? Supervision,
-            emitTopics ?? EmitTopics);
+            emitTopics ?? EmitTopics,
+            passivateAfter ?? PassivateAfter,
+            snapshotEvery ?? SnapshotEvery);
 
     private void Check(string? problem, string key) => Check(Name, problem, key);
 

@@ -38,6 +38,8 @@ public sealed class PipelineSettingsBuilder
     private NullKeyPolicy _nullKeyPolicy;
     private RetrySettings _retry;
     private SupervisionSettings _supervision;
+    private TimeSpan _passivateAfter;
+    private int _snapshotEvery;
 
     /// <summary>Starts a pipeline named <paramref name="name"/> with the default values.</summary>
     /// <param name="name">The pipeline's name: letters, digits, '.', '_' and '-'. It is also the default consumer group.</param>
@@ -73,6 +75,8 @@ public sealed class PipelineSettingsBuilder
         _retry = values.Retry;
         _supervision = values.Supervision;
         _emitTopics = [.. values.EmitTopics];
+        _passivateAfter = values.PassivateAfter;
+        _snapshotEvery = values.SnapshotEvery;
     }
 
     /// <summary>Reads the single topic <paramref name="topic"/> (replaces any topics set before). Config: <c>topic</c>.</summary>
@@ -227,6 +231,24 @@ public sealed class PipelineSettingsBuilder
         return this;
     }
 
+    /// <summary>Sets the idle time after which an entity is stopped (<see cref="TimeSpan.Zero"/> = never). Config: <c>passivate-after</c>.</summary>
+    /// <param name="passivateAfter">&gt;= 0.</param>
+    public PipelineSettingsBuilder PassivateAfter(TimeSpan passivateAfter)
+    {
+        Check(PipelineChecks.PassivateAfter(passivateAfter), ConfigPaths.PassivateAfter);
+        _passivateAfter = passivateAfter;
+        return this;
+    }
+
+    /// <summary>Sets how many events an event-sourced entity persists between snapshots (0 = never). Config: <c>snapshot-every</c>.</summary>
+    /// <param name="snapshotEvery">&gt;= 0.</param>
+    public PipelineSettingsBuilder SnapshotEvery(int snapshotEvery)
+    {
+        Check(PipelineChecks.SnapshotEvery(snapshotEvery), ConfigPaths.SnapshotEvery);
+        _snapshotEvery = snapshotEvery;
+        return this;
+    }
+
     /// <summary>Validates everything and returns the settings. The builder can be used further afterwards.</summary>
     /// <exception cref="PipelineConfigurationException">A required value is missing or values contradict each other.</exception>
     public PipelineSettings Build()
@@ -253,7 +275,9 @@ public sealed class PipelineSettingsBuilder
             _nullKeyPolicy,
             _retry,
             _supervision,
-            _emitTopics);
+            _emitTopics,
+            _passivateAfter,
+            _snapshotEvery);
     }
 
     private void Check(string? problem, string key)

@@ -20,6 +20,8 @@ internal static partial class ConfigPaths
     public const string Retry = "retry";
     public const string Supervision = "supervision";
     public const string EmitTopics = "emit-topics";
+    public const string PassivateAfter = "passivate-after";
+    public const string SnapshotEvery = "snapshot-every";
 
     public const string MaxAttempts = "max-attempts";
     public const string MinBackoff = "min-backoff";
@@ -32,7 +34,7 @@ internal static partial class ConfigPaths
     /// <summary>Keys of a pipeline block, in documentation order.</summary>
     public static readonly IReadOnlyList<string> PipelineKeys =
     [
-        Topic, Topics, GroupId, Entity, DlqTopic, MaxInFlightPerPartition, AckTimeout, NullKeyPolicy, Retry, Supervision, EmitTopics,
+        Topic, Topics, GroupId, Entity, DlqTopic, MaxInFlightPerPartition, AckTimeout, NullKeyPolicy, Retry, Supervision, EmitTopics, PassivateAfter, SnapshotEvery,
     ];
 
     /// <summary>Keys that only a pipeline block may set, never <c>actorstream.pipeline-defaults</c>.</summary>

@@ -80,4 +80,10 @@ internal static class PipelineChecks
 
     public static string? NullKeyPolicy(NullKeyPolicy value) =>
         EnumNames.IsDefined(value) ? null : EnumNames.Unknown(EnumNames.NullKeyPolicies, value.ToString());
+
+    public static string? PassivateAfter(TimeSpan value) =>
+        value < TimeSpan.Zero ? $"must be a duration > 0 (e.g. 2m) or off, got {ConfigPaths.Format(value)}" : null;
+
+    public static string? SnapshotEvery(int value) =>
+        value < 0 ? $"must be an integer >= 0 (0 = never snapshot), got {value}" : null;
 }

@@ -149,6 +149,35 @@ internal sealed class PipelineConfigReader
         return value;
     }
 
+    /// <summary>A duration &gt; 0, or <c>off</c> (returned as <see cref="TimeSpan.Zero"/>).</summary>
+    public TimeSpan DurationOrOff(string key)
+    {
+        var found = Require(key);
+        const string expected = "a duration > 0 (e.g. 2m, 30s) or off";
+        var raw = ScalarString(found, expected);
+        if (raw is not null && (raw.Equals("off", StringComparison.OrdinalIgnoreCase) || raw.Equals("false", StringComparison.OrdinalIgnoreCase)))
+        {
+            return TimeSpan.Zero;
+        }
+
+        TimeSpan value;
+        try
+        {
+            value = found.Value.GetTimeSpan(allowInfinite: false);
+        }
+        catch (Exception ex)
+        {
+            throw Error(key, $"must be {expected}, got '{raw}'", found.Layer, ex);
+        }
+
+        if (value <= TimeSpan.Zero)
+        {
+            throw Error(key, $"must be {expected}, got '{raw}'", found.Layer);
+        }
+
+        return value;
+    }
+
     /// <summary>A finite number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public double Number(string key, double min, double max)
     {
