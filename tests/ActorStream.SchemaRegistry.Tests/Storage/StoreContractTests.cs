@@ -8,7 +8,7 @@ public abstract class StoreContractTests<TFixture>(TFixture fixture)
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
-    [Fact]
+    [SkippableFact]
     public async Task Ids_are_global_per_fingerprint_and_versions_count_per_subject()
     {
         await using var store = await fixture.OpenAsync(NewDatabase());
@@ -33,7 +33,7 @@ public abstract class StoreContractTests<TFixture>(TFixture fixture)
         Assert.Null(await store.GetSchemaAsync(9999, None));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_registration_against_a_stale_latest_version_is_a_conflict_and_writes_nothing()
     {
         await using var store = await fixture.OpenAsync(NewDatabase());
@@ -46,7 +46,7 @@ public abstract class StoreContractTests<TFixture>(TFixture fixture)
         Assert.Null(await store.FindSchemaIdAsync(Schema("b").Fingerprint, None));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Soft_deleted_versions_stay_listed_as_deleted_and_removed_ones_are_gone_but_ids_are_kept()
     {
         await using var store = await fixture.OpenAsync(NewDatabase());
@@ -67,7 +67,7 @@ public abstract class StoreContractTests<TFixture>(TFixture fixture)
         Assert.Equal(a.Id, (await store.RegisterAsync("t", Schema("a"), 0, None)).Id);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Compatibility_levels_are_upserted_and_deleted_per_subject_and_globally()
     {
         await using var store = await fixture.OpenAsync(NewDatabase());
@@ -84,7 +84,7 @@ public abstract class StoreContractTests<TFixture>(TFixture fixture)
         Assert.Null(await store.GetCompatibilityAsync("s", None));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task References_keep_their_order_and_are_found_from_the_referenced_version()
     {
         await using var store = await fixture.OpenAsync(NewDatabase());
@@ -98,7 +98,7 @@ public abstract class StoreContractTests<TFixture>(TFixture fixture)
         Assert.Empty(await store.GetReferencingSchemaIdsAsync("address", 2, None));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Reopening_the_database_keeps_ids_and_never_reuses_them()
     {
         var database = NewDatabase();
@@ -118,7 +118,7 @@ public abstract class StoreContractTests<TFixture>(TFixture fixture)
         Assert.True(c.Id > b.Id, $"new id {c.Id} is not above {b.Id}");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Two_stores_on_one_database_registering_concurrently_agree_on_one_id()
     {
         var database = NewDatabase();
@@ -147,9 +147,12 @@ public abstract class StoreContractTests<TFixture>(TFixture fixture)
 public sealed class SqliteStoreTests(SqliteStoreFixture fixture) : StoreContractTests<SqliteStoreFixture>(fixture), IClassFixture<SqliteStoreFixture>;
 
 /// <summary>
-/// The store contract on PostgreSQL, ready for a server fixture: derive a sealed class from this one with an
-/// <c>IClassFixture</c> of a <see cref="PostgresStoreFixture"/> subclass backed by ActorStream.TestKit's PostgreSQL
-/// server (not written here: that fixture is another engineer's work in progress).
+/// The store contract on PostgreSQL: a throwaway server (ActorStream.TestKit's <c>PostgresServer</c>, initdb/pg_ctl on
+/// a free loopback port). Mandatory in CI; skipped with the reason elsewhere when PostgreSQL is not installed.
 /// </summary>
 public abstract class PostgresStoreTests<TFixture>(TFixture fixture) : StoreContractTests<TFixture>(fixture)
     where TFixture : PostgresStoreFixture;
+
+/// <summary>The store contract on a real PostgreSQL server.</summary>
+public sealed class TestKitPostgresStoreTests(TestKitPostgresStoreFixture fixture)
+    : PostgresStoreTests<TestKitPostgresStoreFixture>(fixture), IClassFixture<TestKitPostgresStoreFixture>;

@@ -55,3 +55,50 @@ public abstract class PostgresStoreFixture : StoreFixture
         return store;
     }
 }
+
+/// <summary>
+/// One throwaway PostgreSQL server for the store contract; each logical database is a real database on it. In CI
+/// (<c>CI</c> set) a server that cannot start fails the tests; elsewhere they are skipped with the reason.
+/// </summary>
+public sealed class TestKitPostgresStoreFixture : PostgresStoreFixture
+{
+    private readonly HashSet<string> _created = [];
+    private ActorStream.TestKit.Postgres.PostgresServer? _server;
+    private string? _problem;
+
+    public override async Task InitializeAsync()
+    {
+        try
+        {
+            _server = await ActorStream.TestKit.Postgres.PostgresServer.StartAsync("registry_tests");
+        }
+        catch (Exception ex) when (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
+        {
+            _problem = ex.Message;
+        }
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    protected override async Task<string> ConnectionStringAsync(string database)
+    {
+        Skip.If(_server is null, $"PostgreSQL not available ({_problem}); mandatory in CI");
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(_server!.ConnectionString);
+        if (_created.Add(database))
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync();
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        builder.Database = database;
+        return builder.ConnectionString;
+    }
+}
