@@ -30,6 +30,9 @@ internal static class PipelineMetrics
     public static readonly Histogram<double> EndToEndLatency = Meter.CreateHistogram<double>("actorstream.record.end_to_end.latency", "s",
         "From the record's timestamp (produce time) to its acknowledgement");
 
+    public static readonly Counter<long> RecordsDelivered = Meter.CreateCounter<long>("actorstream.records.delivered", "records",
+        "Records delivered to entity hosts, by locality: local = handled on the node that consumed them (co-location), remote = sent to another node");
+
     public static readonly UpDownCounter<long> ActiveEntities = Meter.CreateUpDownCounter<long>("actorstream.entities.active", "entities", "Entity hosts alive on this node");
 
     public static readonly Counter<long> Rebalances = Meter.CreateCounter<long>("actorstream.consumer.rebalance_events", "events", "Partition assignments, revocations and losses of this node's consumers");

@@ -43,7 +43,7 @@ public sealed class TracingTests : PipelineSpec
         using var meters = new MeterListener();
         meters.InstrumentPublished = (i, l) =>
         {
-            if (i.Meter.Name == "ActorStream" && i.Name is "actorstream.record.processing.duration" or "actorstream.records.in_flight")
+            if (i.Meter.Name == "ActorStream" && i.Name is "actorstream.record.processing.duration" or "actorstream.records.in_flight" or "actorstream.records.delivered" or "actorstream.entities.active")
             {
                 l.EnableMeasurementEvents(i);
             }
@@ -55,11 +55,26 @@ public sealed class TracingTests : PipelineSpec
                 durations.Enqueue((value, Tag(tags, "outcome") ?? ""));
             }
         });
-        meters.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        var delivered = new ConcurrentQueue<string>();
+        long activeEntities = 0;
+        meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
-            if (Tag(tags, "pipeline") == "traced")
+            if (Tag(tags, "pipeline") != "traced")
             {
-                Interlocked.Add(ref inFlight, value);
+                return;
+            }
+
+            switch (instrument.Name)
+            {
+                case "actorstream.records.in_flight":
+                    Interlocked.Add(ref inFlight, value);
+                    break;
+                case "actorstream.records.delivered":
+                    delivered.Enqueue(Tag(tags, "locality") ?? "");
+                    break;
+                case "actorstream.entities.active":
+                    Interlocked.Add(ref activeEntities, value);
+                    break;
             }
         });
         meters.Start();
@@ -97,6 +112,11 @@ public sealed class TracingTests : PipelineSpec
         Assert.Equal(10, durations.Count(d => d.Outcome == "processed"));
         Assert.Equal(1, durations.Count(d => d.Outcome == "dead-lettered"));
         Assert.All(durations, d => Assert.InRange(d.Value, 0, 30));
+
+        // One node: every record was handled where it was consumed; one entity host per key is alive.
+        Assert.True(delivered.Count >= 10, $"delivered {delivered.Count}");
+        Assert.All(delivered, locality => Assert.Equal("local", locality));
+        Assert.Equal(3, Interlocked.Read(ref activeEntities));
 
         // Every output carries the context of the span that produced it (same trace, span as parent).
         var outputs = ReadAll($"{topic}.out", 2, 10);

@@ -113,8 +113,20 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
             return Directive.Stop;
         });
 
+    protected override void PreStart() =>
+        PipelineMetrics.ActiveEntities.Add(1, new KeyValuePair<string, object?>("pipeline", _settings.Name));
+
+    protected override void PostStop() =>
+        PipelineMetrics.ActiveEntities.Add(-1, new KeyValuePair<string, object?>("pipeline", _settings.Name));
+
     private void OnDeliver(DeliverRecord delivery)
     {
+        // Co-location: the partition stream that sent it runs on this node (shard placed where the
+        // partition is consumed) unless partitions moved and the shard has not followed yet.
+        PipelineMetrics.RecordsDelivered.Add(1,
+            new KeyValuePair<string, object?>("pipeline", _settings.Name),
+            new KeyValuePair<string, object?>("locality", delivery.ReplyTo.Path.Address.HasLocalScope ? "local" : "remote"));
+
         var record = delivery.Record;
         if (_completed.TryGetValue(record.Partition, out var done) && record.Offset <= done)
         {
