@@ -10,6 +10,7 @@ root.Subcommands.Add(KafkaCommand.Create());
 root.Subcommands.Add(TopicsCommand.Create());
 root.Subcommands.Add(DlqCommand.Create());
 root.Subcommands.Add(LagCommand.Create());
+root.Subcommands.Add(ClusterCommand.Create());
 root.Subcommands.Add(SchemaRegistryCommand.Create());
 root.Subcommands.Add(SchemasCommand.Create());
 root.Subcommands.Add(DbCommand.Create());

@@ -37,6 +37,7 @@ internal static class NodeConfig
             }
         }
 
+        config = ClusterEnvironment().WithFallback(config);
         foreach (var item in overrides.Reverse())
         {
             config = ParseOverride(item).WithFallback(config);
@@ -44,6 +45,50 @@ internal static class NodeConfig
 
         return config;
     }
+
+    /// <summary>Seed nodes and remoting address from the environment (they sit between the file and <c>--set</c>).</summary>
+    /// <exception cref="NodeConfigException">A variable has an invalid value (the message names it).</exception>
+    public static Config ClusterEnvironment()
+    {
+        var lines = new List<string>();
+        if (Environment.GetEnvironmentVariable(SeedNodesVariable) is { Length: > 0 } seeds)
+        {
+            var list = seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var bad = list.FirstOrDefault(s => !s.StartsWith("akka.tcp://", StringComparison.Ordinal) || !Uri.TryCreate(s, UriKind.Absolute, out var u) || u.Port <= 0);
+            if (bad is not null)
+            {
+                throw new NodeConfigException($"{SeedNodesVariable}: '{bad}' is not a seed node address; expected akka.tcp://<system>@<host>:<port>, comma-separated");
+            }
+
+            lines.Add($"akka.cluster.seed-nodes = [{string.Join(", ", list.Select(s => $"\"{s}\""))}]");
+        }
+
+        if (Environment.GetEnvironmentVariable(RemoteHostnameVariable) is { Length: > 0 } host)
+        {
+            lines.Add($"akka.remote.dot-netty.tcp.hostname = \"{host.Trim().Replace("\"", "", StringComparison.Ordinal)}\"");
+        }
+
+        if (Environment.GetEnvironmentVariable(RemotePortVariable) is { Length: > 0 } portText)
+        {
+            if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+            {
+                throw new NodeConfigException($"{RemotePortVariable}: must be 0 (any free port) to 65535; got '{portText}'");
+            }
+
+            lines.Add($"akka.remote.dot-netty.tcp.port = {port}");
+        }
+
+        return lines.Count == 0 ? ConfigurationFactory.Empty : ConfigurationFactory.ParseString(string.Join("\n", lines));
+    }
+
+    /// <summary>Comma-separated seed node addresses (akka.tcp://actorstream@host:port).</summary>
+    public const string SeedNodesVariable = "ACTORSTREAM_SEED_NODES";
+
+    /// <summary>The host name other nodes reach this node's remoting at.</summary>
+    public const string RemoteHostnameVariable = "ACTORSTREAM_REMOTE_HOSTNAME";
+
+    /// <summary>The remoting port.</summary>
+    public const string RemotePortVariable = "ACTORSTREAM_REMOTE_PORT";
 
     /// <summary><c>include "other.conf"</c> resolves relative to the including file (depth-limited).</summary>
     private static Func<string, Akka.Configuration.Hocon.HoconRoot> Includes(string directory, int depth) => name =>

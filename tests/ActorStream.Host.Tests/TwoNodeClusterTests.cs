@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Confluent.Kafka;
+using Xunit;
+
+namespace ActorStream.Host.Tests;
+
+/// <summary>
+/// Two `actorstream run` processes form a cluster through seed nodes from the environment, share the
+/// pipeline's partitions (one consumer group across the cluster) and process every record once.
+/// </summary>
+public sealed class TwoNodeClusterTests
+{
+    [Fact]
+    public async Task Two_nodes_form_a_cluster_split_the_partitions_and_process_every_record_once()
+    {
+        await using var kafka = await Actorstream.StartKafkaAsync("--topic", "accounts:8", "--topic", "accounts.balances:8", "--topic", "accounts.dlq:8");
+        var sample = Path.Combine(Actorstream.RepositoryRoot, "hocon", "sample.conf");
+        var state = Path.Combine(Path.GetTempPath(), $"actorstream-two-nodes-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(state);
+        var (portA, portB) = (FreePort(), FreePort());
+        var seed = $"akka.tcp://actorstream@127.0.0.1:{portA}";
+        Dictionary<string, string?> Environment(int port) => new()
+        {
+            ["KAFKA_BOOTSTRAP_SERVERS"] = kafka.BootstrapServers,
+            ["ACTORSTREAM_SEED_NODES"] = seed,
+            ["ACTORSTREAM_REMOTE_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        string[] Arguments() => ["run", "--config", sample, "--set", $"actorstream.persistence.sqlite.path={Path.Combine(state, "state.db")}", "--set", "actorstream.monitoring.lag-interval=500ms"];
+
+        using var a = Actorstream.Start(Environment(portA), Arguments());
+        using var b = Actorstream.Start(Environment(portB), Arguments());
+        try
+        {
+            var urlA = await ReadHttpUrlAsync(a);
+            var urlB = await ReadHttpUrlAsync(b);
+            using var httpA = new HttpClient { BaseAddress = new Uri(urlA) };
+            using var httpB = new HttpClient { BaseAddress = new Uri(urlB) };
+
+            // Both nodes are Up members and the 8 partitions are split between them.
+            await Eventually(async () =>
+            {
+                var (assignedA, assignedB) = (await AssignedAsync(httpA), await AssignedAsync(httpB));
+                return assignedA > 0 && assignedB > 0 && assignedA + assignedB == 8;
+            }, "8 partitions split over both nodes");
+            var (exit, status, errors) = await Actorstream.RunAsync("cluster", "status", "--node", urlA);
+            Assert.True(exit == 0, errors);
+            Assert.Equal(2, Regex.Matches(status, @"^akka\.tcp://actorstream@127\.0\.0\.1:\d+\s+Up\b", RegexOptions.Multiline).Count);
+            Assert.Contains($"127.0.0.1:{portB}", status);
+
+            // 200 transactions over 20 accounts: each is applied once, whichever node consumes it.
+            using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, Partitioner = Partitioner.Murmur2Random }).Build())
+            {
+                for (var seq = 1; seq <= 10; seq++)
+                {
+                    for (var account = 0; account < 20; account++)
+                    {
+                        producer.Produce("accounts", new Message<string, string> { Key = $"a-{account}", Value = $$"""{"accountId":"a-{{account}}","seq":{{seq}},"amount":1}""" });
+                    }
+                }
+
+                producer.Flush(TimeSpan.FromSeconds(10));
+            }
+
+            var balances = ReadBalances(kafka.BootstrapServers, 200);
+            Assert.Equal(200, balances.Count);
+            foreach (var account in balances.GroupBy(x => x.Key))
+            {
+                // Per account: seq 1..10 in order, balance = seq (amount 1 each), nothing applied twice.
+                Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), account.Select(x => x.Seq));
+                Assert.All(account, x => Assert.Equal(x.Seq, x.Balance));
+            }
+        }
+        finally
+        {
+            foreach (var node in new[] { b, a })
+            {
+                if (!node.HasExited)
+                {
+                    Actorstream.Terminate(node);
+                    if (!node.WaitForExit(TimeSpan.FromSeconds(45)))
+                    {
+                        node.Kill(entireProcessTree: true);
+                    }
+                }
+            }
+
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    private static async Task<int> AssignedAsync(HttpClient http)
+    {
+        using var pipelines = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/pipelines"));
+        return pipelines.RootElement[0].GetProperty("assigned_partitions").GetArrayLength();
+    }
+
+    private static List<(string Key, long Seq, decimal Balance)> ReadBalances(string bootstrap, int expected)
+    {
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = $"check-{Guid.NewGuid():N}", AutoOffsetReset = AutoOffsetReset.Earliest }).Build();
+        consumer.Subscribe("accounts.balances");
+        var result = new List<(string, long, decimal)>();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (result.Count < expected && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } r)
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(r.Message.Value);
+                result.Add((r.Message.Key, json.RootElement.GetProperty("seq").GetInt64(), json.RootElement.GetProperty("balance").GetDecimal()));
+            }
+        }
+
+        // Anything beyond the expected count would be a double effect: read a little longer.
+        var extra = DateTime.UtcNow.AddSeconds(2);
+        while (DateTime.UtcNow < extra)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } r)
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(r.Message.Value);
+                result.Add((r.Message.Key, json.RootElement.GetProperty("seq").GetInt64(), json.RootElement.GetProperty("balance").GetDecimal()));
+            }
+        }
+
+        return result;
+    }
+
+    private static async Task<string> ReadHttpUrlAsync(Process process)
+    {
+        var seen = new List<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while (await process.StandardError.ReadLineAsync(timeout.Token) is { } line)
+        {
+            seen.Add(line);
+            if (Regex.Match(line, @"HTTP endpoints at (http://\S+):") is { Success: true } h)
+            {
+                _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
+                _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+                return h.Groups[1].Value;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException("node did not start:\n" + string.Join("\n", seen));
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new Xunit.Sdk.XunitException($"not within 90 s: {what}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+}
