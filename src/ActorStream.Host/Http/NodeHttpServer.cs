@@ -36,11 +36,13 @@ internal sealed class NodeHttpServer : IAsyncDisposable
     };
 
     private readonly WebApplication _app;
+    private readonly StoreHealth _store;
 
-    private NodeHttpServer(WebApplication app, string url)
+    private NodeHttpServer(WebApplication app, string url, StoreHealth store)
     {
         _app = app;
         Url = url;
+        _store = store;
     }
 
     /// <summary>The base URL, e.g. <c>http://127.0.0.1:9190</c>.</summary>
@@ -73,13 +75,15 @@ internal sealed class NodeHttpServer : IAsyncDisposable
         }
 
         var app = builder.Build();
-        Map(app, node, settings);
+        var store = new StoreHealth(ActorStream.Persistence.ActorStreamPersistence.Get(node.System));
+        Map(app, node, settings, store);
         try
         {
             await app.StartAsync();
         }
         catch (IOException ex)
         {
+            await store.DisposeAsync();
             await app.DisposeAsync();
             throw new NodeConfigException($"actorstream.http: cannot listen on {settings.Host}:{settings.Port} ({ex.Message}); set actorstream.http.port or {HttpSettings.PortVariable} (0 = any free port), or actorstream.http.enabled = off");
         }
@@ -91,16 +95,17 @@ internal sealed class NodeHttpServer : IAsyncDisposable
             logger.LogWarning("HTTP endpoints listen on {Host} without an admin token: admin actions are disabled; set {Variable}", settings.Host, HttpSettings.AdminTokenVariable);
         }
 
-        return new NodeHttpServer(app, url);
+        return new NodeHttpServer(app, url, store);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        await _store.DisposeAsync();
     }
 
-    private static void Map(WebApplication app, ActorStreamNode node, HttpSettings settings)
+    private static void Map(WebApplication app, ActorStreamNode node, HttpSettings settings, StoreHealth store)
     {
         var monitoring = PipelineMonitoring.Get(node.System);
         app.MapPrometheusScrapingEndpoint("/metrics");
@@ -108,6 +113,11 @@ internal sealed class NodeHttpServer : IAsyncDisposable
         app.MapGet("/health/ready", () =>
         {
             var problems = Readiness(node, monitoring);
+            if (store.Problem is { } storeProblem)
+            {
+                problems.Add(storeProblem);
+            }
+
             return Results.Json(new { status = problems.Count == 0 ? "ready" : "not-ready", problems }, Json,
                 statusCode: problems.Count == 0 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
