@@ -46,7 +46,17 @@ internal static partial class Actorstream
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(RunTimeout);
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Never leak a hung child into the rest of the run.
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"actorstream {string.Join(' ', arguments)} did not exit within {RunTimeout}");
+        }
+
         return (process.ExitCode, await stdout, await stderr);
     }
 
