@@ -96,3 +96,48 @@ public class OffsetOutOfRangeTests : KafkaSpec
         return (topic, group);
     }
 }
+
+/// <summary>A subscribed topic that does not exist: retried for unknown-topic-timeout, then a clear failure naming it.</summary>
+public class UnknownTopicTests : KafkaSpec
+{
+    public UnknownTopicTests(ITestOutputHelper output)
+        : base(output)
+    {
+    }
+
+    [Fact]
+    public async Task A_missing_topic_fails_the_source_after_the_timeout_with_an_error_naming_it()
+    {
+        var missing = $"missing-{Guid.NewGuid():N}"[..20];
+        var started = DateTime.UtcNow;
+        var (control, done) = KafkaConsumer.PlainSource(
+                ConsumerSettings($"g-{Guid.NewGuid():N}").WithUnknownTopicTimeout(TimeSpan.FromSeconds(3)).WithProperty("allow.auto.create.topics", "false"),
+                Subscriptions.Topics(missing))
+            .ToMaterialized(Sink.Ignore<ConsumeResult<string, string>>(), Keep.Both)
+            .Run(Materializer);
+
+        var error = await Assert.ThrowsAsync<KafkaException>(() => done.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"topic '{missing}' has been unavailable for 00:00:03", error.Message);
+        Assert.Contains("actorstream topics plan", error.Message);
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(3));
+        await control.Shutdown().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_topic_created_within_the_timeout_is_consumed()
+    {
+        var late = $"late-{Guid.NewGuid():N}"[..20];
+        var (control, first) = KafkaConsumer.PlainSource(
+                ConsumerSettings($"g-{Guid.NewGuid():N}").WithUnknownTopicTimeout(TimeSpan.FromSeconds(30)).WithProperty("allow.auto.create.topics", "false"),
+                Subscriptions.Topics(late))
+            .Take(1)
+            .ToMaterialized(Sink.First<ConsumeResult<string, string>>(), Keep.Both)
+            .Run(Materializer);
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Kafka.CreateTopic(late, 1);
+        ProduceRaw(late, 1, keys: 1);
+        Assert.Equal(late, (await first.WaitAsync(TimeSpan.FromSeconds(45))).Topic);
+        await control.Shutdown().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+}

@@ -17,6 +17,8 @@ internal sealed class ConsumerLoop : ICommitTarget
     private static int _instances;
 
     private readonly ConsumerLoopOptions _options;
+    private readonly Dictionary<string, DateTime> _unavailableSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Confluent.Kafka.Error> _unavailableReason = new(StringComparer.Ordinal);
     private readonly Subscription _subscription;
     private readonly ILoggingAdapter _log;
     private readonly EventStream? _events;
@@ -191,7 +193,28 @@ internal sealed class ConsumerLoop : ICommitTarget
             while (!_closeRequested)
             {
                 RunCommands();
-                var record = _consumer.Consume(_options.PollTimeout);
+                ConsumeResult<byte[], byte[]>? record;
+                try
+                {
+                    record = _consumer.Consume(_options.PollTimeout);
+                }
+                catch (ConsumeException ex) when (!ex.Error.IsFatal)
+                {
+                    // Consumer-level errors surface here too (e.g. a subscribed topic that does not
+                    // exist yet); they are conditions to report or wait out, not a reason to stop.
+                    if (!TopicUnavailable(ex.Error))
+                    {
+                        _log.Warning("Consumer {0}: {1}: {2}", ConsumerId, ex.Error.Code, ex.Error.Reason);
+                    }
+
+                    continue;
+                }
+
+                if (_unavailableSince.Count > 0)
+                {
+                    FailIfUnavailableTooLong();
+                }
+
                 if (record is null || record.IsPartitionEOF)
                 {
                     continue;
@@ -264,6 +287,10 @@ internal sealed class ConsumerLoop : ICommitTarget
                     _closeRequested = true;
                     _listener.OnFailed(new KafkaException(error));
                 }
+                else if (TopicUnavailable(error))
+                {
+                    // Logged once per outage with what to check; fails the source past the timeout.
+                }
                 else
                 {
                     _log.Warning("Consumer {0}: {1}: {2}", ConsumerId, error.Code, error.Reason);
@@ -290,8 +317,62 @@ internal sealed class ConsumerLoop : ICommitTarget
         Announce(leases);
     }
 
+    /// <summary>
+    /// Unknown topic / no leader: librdkafka keeps refreshing metadata; we log the first occurrence
+    /// with the check to make and fail the source once it lasted unknown-topic-timeout.
+    /// </summary>
+    private bool TopicUnavailable(Confluent.Kafka.Error error)
+    {
+        if (error.Code is not (ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.LeaderNotAvailable or ErrorCode.Local_UnknownPartition))
+        {
+            return false;
+        }
+
+        var match = System.Text.RegularExpressions.Regex.Match(error.Reason, @"not available: ([A-Za-z0-9._-]+)");
+        var topic = match.Success ? match.Groups[1].Value : "(unnamed)";
+        if (_unavailableSince.TryAdd(topic, DateTime.UtcNow))
+        {
+            _log.Warning("Consumer {0} (group {1}): topic '{2}' is unavailable ({3}); retrying{4}. Check that it exists and has a leader (`actorstream topics plan`).",
+                ConsumerId, GroupId, topic, error.Reason,
+                _options.UnknownTopicTimeout > TimeSpan.Zero ? $" for up to {_options.UnknownTopicTimeout}" : "");
+        }
+
+        _unavailableReason[topic] = error;
+        FailIfUnavailableTooLong();
+        return true;
+    }
+
+    private void FailIfUnavailableTooLong()
+    {
+        if (_options.UnknownTopicTimeout <= TimeSpan.Zero || _closeRequested)
+        {
+            return;
+        }
+
+        var now = DateTime.UtcNow;
+        foreach (var (topic, since) in _unavailableSince)
+        {
+            if (now - since < _options.UnknownTopicTimeout)
+            {
+                continue;
+            }
+
+            var error = _unavailableReason[topic];
+            _closeRequested = true;
+            _listener.OnFailed(new KafkaException(new Confluent.Kafka.Error(error.Code,
+                $"topic '{topic}' has been unavailable for {_options.UnknownTopicTimeout} ({error.Reason}): create it or fix the name (`actorstream topics plan` / `apply`), or check that its partitions have leaders")));
+            return;
+        }
+    }
+
     private void OnAssigned(List<TopicPartition> partitions)
     {
+        foreach (var topic in partitions.Select(p => p.Topic).Distinct())
+        {
+            _unavailableSince.Remove(topic);
+            _unavailableReason.Remove(topic);
+        }
+
         var leases = NewLeases(partitions);
         if (_emissionStopped)
         {

@@ -15,9 +15,10 @@ internal sealed record ConsumerLoopOptions(
     bool PublishPartitionEvents,
     CommitRetrySettings CommitRetry,
     IPartitionEventHandler? Handler,
-    OffsetOutOfRangePolicy OffsetOutOfRange = OffsetOutOfRangePolicy.Reset)
+    OffsetOutOfRangePolicy OffsetOutOfRange = OffsetOutOfRangePolicy.Reset,
+    TimeSpan UnknownTopicTimeout = default)
 {
     public static ConsumerLoopOptions From<TKey, TValue>(ConsumerSettings<TKey, TValue> s) =>
         new(s.ToClientConfig(), s.GroupId, s.PollTimeout, s.MaxBufferedPerPartition, s.StopTimeout, s.CloseTimeout,
-            s.RevokeTimeout, s.PublishPartitionEvents, s.CommitRetry, s.PartitionEventHandler, s.OffsetOutOfRange);
+            s.RevokeTimeout, s.PublishPartitionEvents, s.CommitRetry, s.PartitionEventHandler, s.OffsetOutOfRange, s.UnknownTopicTimeout);
 }

@@ -49,6 +49,9 @@ public sealed record ConsumerSettings<TKey, TValue>
     /// <summary>Whether partition events are published on the actor system's event stream.</summary>
     public bool PublishPartitionEvents { get; private init; }
 
+    /// <summary>How long a subscribed topic may stay unknown (or without leader) before the source fails with an error naming it; zero = never fail.</summary>
+    public TimeSpan UnknownTopicTimeout { get; private init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>What to do with a partition whose committed offset lies outside its log (see <see cref="Settings.OffsetOutOfRangePolicy"/>).</summary>
     public OffsetOutOfRangePolicy OffsetOutOfRange { get; private init; } = OffsetOutOfRangePolicy.Reset;
 
@@ -90,6 +93,7 @@ public sealed record ConsumerSettings<TKey, TValue>
             CloseTimeout = c.Duration("close-timeout", TimeSpan.FromSeconds(20)),
             RevokeTimeout = c.Duration("revoke-timeout", TimeSpan.FromSeconds(10)),
             PublishPartitionEvents = c.Bool("publish-partition-events", true),
+            UnknownTopicTimeout = c.Duration("unknown-topic-timeout", TimeSpan.FromSeconds(60), allowZero: true),
             OffsetOutOfRange = c.Enum("offset-out-of-range", OffsetOutOfRangePolicy.Reset, new Dictionary<string, OffsetOutOfRangePolicy>
             {
                 ["reset"] = OffsetOutOfRangePolicy.Reset,
@@ -181,6 +185,9 @@ public sealed record ConsumerSettings<TKey, TValue>
 
     /// <summary>Returns a copy that publishes (or not) partition events on the event stream.</summary>
     public ConsumerSettings<TKey, TValue> WithPublishPartitionEvents(bool publish) => this with { PublishPartitionEvents = publish };
+
+    /// <summary>Returns a copy with another time a subscribed topic may stay unavailable (zero = never fail).</summary>
+    public ConsumerSettings<TKey, TValue> WithUnknownTopicTimeout(TimeSpan timeout) => this with { UnknownTopicTimeout = timeout };
 
     /// <summary>Returns a copy with another policy for committed offsets outside the log.</summary>
     public ConsumerSettings<TKey, TValue> WithOffsetOutOfRange(OffsetOutOfRangePolicy policy) => this with { OffsetOutOfRange = policy };
