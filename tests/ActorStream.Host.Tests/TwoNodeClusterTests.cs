@@ -49,6 +49,7 @@ public sealed class TwoNodeClusterTests
             Assert.True(exit == 0, errors);
             Assert.Equal(2, Regex.Matches(status, @"^akka\.tcp://actorstream@127\.0\.0\.1:\d+\s+Up\b", RegexOptions.Multiline).Count);
             Assert.Contains($"127.0.0.1:{portB}", status);
+            Assert.Contains("diagnostics: none", status); // 8 partitions for 2 nodes: nothing idle
 
             // 200 transactions over 20 accounts: each is applied once, whichever node consumes it.
             using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, Partitioner = Partitioner.Murmur2Random }).Build())

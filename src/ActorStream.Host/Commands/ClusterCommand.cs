@@ -54,6 +54,14 @@ internal static class ClusterCommand
                 await output.WriteLineAsync($"pipeline {pipeline.GetProperty("pipeline").GetString()}: {assigned.Count} partition(s) consumed on this node: {string.Join(", ", assigned)}");
             }
 
+            var diagnostics = cluster.TryGetProperty("diagnostics", out var list) ? list.EnumerateArray().ToList() : [];
+            await output.WriteLineAsync(diagnostics.Count == 0 ? "diagnostics: none" : "diagnostics:");
+            foreach (var d in diagnostics)
+            {
+                await output.WriteLineAsync($"  {d.GetProperty("id").GetString()} (seen {d.GetProperty("count").GetInt64()}×): {d.GetProperty("condition").GetString()}");
+                await output.WriteLineAsync($"    fix: {d.GetProperty("fix").GetString()}");
+            }
+
             return ExitCodes.Success;
         });
         command.Subcommands.Add(status);

@@ -42,6 +42,7 @@ internal static class ClusterView
                 shards = shards.GetValueOrDefault(m.Address).Shards,
                 entities = shards.GetValueOrDefault(m.Address).Entities,
             }).ToList(),
+            diagnostics = monitoring.Diagnostics.Select(d => new { id = d.Id, condition = d.Condition, fix = d.Fix, count = d.Count, first_seen = d.FirstSeen, last_seen = d.LastSeen }).ToList(),
             partitions = node.Pipelines.Select(p => new
             {
                 pipeline = p.Settings.Name,

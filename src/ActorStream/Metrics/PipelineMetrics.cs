@@ -35,6 +35,8 @@ internal static class PipelineMetrics
 
     public static readonly UpDownCounter<long> ActiveEntities = Meter.CreateUpDownCounter<long>("actorstream.entities.active", "entities", "Entity hosts alive on this node");
 
+    public static readonly Counter<long> Diagnostics = Meter.CreateCounter<long>("actorstream.diagnostics", "events", "Known Kafka/cluster conditions recognised, by kind (see /api/cluster)");
+
     public static readonly Counter<long> Rebalances = Meter.CreateCounter<long>("actorstream.consumer.rebalance_events", "events", "Partition assignments, revocations and losses of this node's consumers");
 
     private static readonly List<WeakReference<PipelineMonitoring>> LagSources = [];

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
 using Akka.Actor;
+using Akka.Event;
 using ActorStream.Metrics;
 using ActorStream.Monitoring.Internal;
 using ActorStream.Pipelines.Settings;
@@ -23,6 +24,7 @@ public sealed class PipelineMonitoring : IExtension
     private ImmutableList<Alert> _recent = ImmutableList<Alert>.Empty;
     private ImmutableDictionary<string, ImmutableHashSet<(string Topic, int Partition)>> _assigned = ImmutableDictionary<string, ImmutableHashSet<(string, int)>>.Empty;
     private IActorRef? _monitor;
+    private ImmutableDictionary<string, Diagnostic> _diagnostics = ImmutableDictionary<string, Diagnostic>.Empty;
     private ImmutableList<(Kafka.Messages.OffsetsSkipped Event, DateTimeOffset At)> _skipTimes = ImmutableList<(Kafka.Messages.OffsetsSkipped, DateTimeOffset)>.Empty;
     private ImmutableList<(string GroupId, DateTimeOffset At)> _partitionEvents = ImmutableList<(string, DateTimeOffset)>.Empty;
     private ImmutableDictionary<(string Pipeline, string Topic, int Partition), OldestUnacked> _oldest = ImmutableDictionary<(string, string, int), OldestUnacked>.Empty;
@@ -63,6 +65,42 @@ public sealed class PipelineMonitoring : IExtension
         using var reader = LagReader.Create(pipeline, config);
         var (offsets, dlqEnd) = reader.Read();
         return new LagTracker(MonitoringSettings.Create(config), pipeline.Name, pipeline.GroupId).Observe(DateTimeOffset.UtcNow, offsets, dlqEnd);
+    }
+
+    /// <summary>Known conditions seen on this node (newest first), each with its cause and fix.</summary>
+    public IReadOnlyList<Diagnostic> Diagnostics => [.. Volatile.Read(ref _diagnostics).Values.OrderByDescending(d => d.LastSeen)];
+
+    /// <summary>
+    /// Records a diagnostic: the first occurrence is logged as a warning with its fix, every
+    /// occurrence is counted (<c>actorstream.diagnostics</c>), and it is listed until
+    /// <see cref="ClearDiagnostic"/>.
+    /// </summary>
+    public void ReportDiagnostic(string id, string condition, string fix)
+    {
+        bool first;
+        lock (_gate)
+        {
+            var now = DateTimeOffset.UtcNow;
+            first = !_diagnostics.TryGetValue(id, out var existing);
+            _diagnostics = _diagnostics.SetItem(id, existing is null
+                ? new Diagnostic(id, condition, fix, 1, now, now)
+                : existing with { Condition = condition, Count = existing.Count + 1, LastSeen = now });
+        }
+
+        PipelineMetrics.Diagnostics.Add(1, new KeyValuePair<string, object?>("kind", id.Split('/')[0]));
+        if (first)
+        {
+            _system.Log.Warning("Diagnostic {0}: {1} — {2}", id, condition, fix);
+        }
+    }
+
+    /// <summary>Removes a diagnostic whose condition no longer holds.</summary>
+    public void ClearDiagnostic(string id)
+    {
+        lock (_gate)
+        {
+            _diagnostics = _diagnostics.Remove(id);
+        }
     }
 
     /// <summary>The extension of <paramref name="system"/>.</summary>

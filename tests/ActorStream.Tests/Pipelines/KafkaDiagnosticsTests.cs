@@ -49,6 +49,9 @@ public sealed class KafkaDiagnosticsTests : PipelineSpec
         Assert.Equal($"offsets-skipped/retention/{topic}/0", alert.Id);
         Assert.Contains($"committed offset 10 of {topic}[0] was outside its log [60, 100); policy earliest: 50 offset(s) skipped, never processed; consumption continued at 60", alert.Message);
 
+        await AwaitConditionAsync(() => Task.FromResult(PipelineMonitoring.Get(Sys).Diagnostics.Any(d => d.Id == alert.Id)), TimeSpan.FromSeconds(10));
+        Assert.Contains("raise the topic's retention", PipelineMonitoring.Get(Sys).Diagnostics.Single(d => d.Id == alert.Id).Fix);
+
         // Everything from the log start on is processed and committed.
         await AwaitConditionAsync(() => Task.FromResult(Committed(settings.GroupId, topic, 1).GetValueOrDefault(0) == 100), TimeSpan.FromSeconds(30));
         Assert.Equal(Enumerable.Range(60, 40).Select(i => (long)i), Journal.For(topic).Where(j => j.Seq >= 0).Select(j => j.Seq).Order());
@@ -91,6 +94,8 @@ public sealed class KafkaDiagnosticsTests : PipelineSpec
         Assert.Equal("rebalance-storm/storm", storm.Id);
         Assert.Matches(@"partition assignments/revocations within 1 min \(limit 3\)", storm.Message);
         Assert.Contains("session.timeout.ms", storm.Message);
+        await AwaitConditionAsync(() => Task.FromResult(PipelineMonitoring.Get(Sys).Diagnostics.Any(d => d.Id == "rebalance-storm/storm")), TimeSpan.FromSeconds(10));
+        Assert.Contains("max.poll.interval.ms", PipelineMonitoring.Get(Sys).Diagnostics.Single(d => d.Id == "rebalance-storm/storm").Fix);
         await pipeline.StopAsync(TimeSpan.FromSeconds(20));
     }
 

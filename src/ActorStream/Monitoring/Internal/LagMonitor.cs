@@ -73,6 +73,7 @@ internal sealed class LagMonitor : ReceiveActor, IWithTimers
                     _state.SkipsOf(watched.Settings.GroupId, r.At - _settings.OffsetsSkippedKeepFor),
                     _state.PartitionEvents(watched.Settings.GroupId, r.At - _settings.RebalanceStormWithin));
                 _state.Update(lag, fired, resolved);
+                Diagnose(watched.Settings, lag, fired);
                 foreach (var alert in fired)
                 {
                     _log.Warning("ALERT {0}: {1}", alert.Id, alert.Message);
@@ -100,6 +101,34 @@ internal sealed class LagMonitor : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Known conditions behind this reading: too few partitions for the cluster, offsets lost, rebalance storms.</summary>
+    private void Diagnose(PipelineSettings pipeline, PipelineLag lag, IReadOnlyList<Alert> fired)
+    {
+        var members = Akka.Cluster.Cluster.Get(Context.System).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up);
+        foreach (var topic in lag.Partitions.GroupBy(p => p.Topic))
+        {
+            var id = $"parallelism/{pipeline.Name}/{topic.Key}";
+            var partitions = topic.Count();
+            if (partitions < members)
+            {
+                _state.ReportDiagnostic(id,
+                    $"topic {topic.Key} has {partitions} partition(s) but the cluster has {members} nodes: {members - partitions} node(s) get no partition of pipeline {pipeline.Name} and sit idle",
+                    $"give the topic at least {members} partitions (a multiple of the node count spreads evenly, e.g. {members * 2} or {members * 4}; adding partitions moves keys: `actorstream topics apply --allow-key-remap`), or run fewer nodes");
+            }
+            else
+            {
+                _state.ClearDiagnostic(id);
+            }
+        }
+
+        foreach (var alert in fired.Where(a => a.Rule is AlertRule.OffsetsSkipped or AlertRule.RebalanceStorm))
+        {
+            _state.ReportDiagnostic(alert.Id, alert.Message, alert.Rule == AlertRule.OffsetsSkipped
+                ? "records were lost before processing: raise the topic's retention above the lag the pipeline can reach, scale out, or choose offset-out-of-range = fail to stop instead"
+                : "check session.timeout.ms / heartbeat.interval.ms, max.poll.interval.ms against handler time, and nodes restarting");
+        }
+    }
 
     public static Props Props(MonitoringSettings settings, PipelineMonitoring state) =>
         Akka.Actor.Props.Create(() => new LagMonitor(settings, state));
