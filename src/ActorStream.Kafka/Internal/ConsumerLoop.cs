@@ -17,6 +17,7 @@ internal sealed class ConsumerLoop : ICommitTarget
     private static int _instances;
 
     private readonly ConsumerLoopOptions _options;
+    private bool _disposeSkipped;
     private readonly Dictionary<string, DateTime> _unavailableSince = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Confluent.Kafka.Error> _unavailableReason = new(StringComparer.Ordinal);
     private readonly Subscription _subscription;
@@ -254,7 +255,10 @@ internal sealed class ConsumerLoop : ICommitTarget
             _commits.Stop();
             try
             {
-                _consumer?.Dispose();
+                if (!_disposeSkipped)
+                {
+                    _consumer?.Dispose();
+                }
             }
             catch (Exception ex)
             {
@@ -510,7 +514,14 @@ internal sealed class ConsumerLoop : ICommitTarget
         var close = Task.Run(() => _consumer.Close());
         if (!close.Wait(_options.CloseTimeout))
         {
-            _log.Warning("Consumer {0}: close did not finish within {1}; disposing", ConsumerId, _options.CloseTimeout);
+            // Close runs the revoke hand-over (bounded by revoke-timeout). Destroying the handle while
+            // it runs would crash the process in the rebalance callback, so wait for it once more.
+            _log.Warning("Consumer {0}: close did not finish within {1}; waiting up to revoke-timeout {2} more", ConsumerId, _options.CloseTimeout, _options.RevokeTimeout);
+            if (!close.Wait(_options.RevokeTimeout + TimeSpan.FromSeconds(5)))
+            {
+                _log.Error("Consumer {0}: close still running; the client is left to finish on its own (not disposed)", ConsumerId);
+                _disposeSkipped = true;
+            }
         }
 
         CloseAll(lost: false);

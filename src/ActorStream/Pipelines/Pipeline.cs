@@ -89,13 +89,14 @@ public sealed class Pipeline
             messageExtractor: new ShardEnvelopeExtractor(),
             allocationStrategy: new Akka.Cluster.Sharding.External.ExternalShardAllocationStrategy(system, typeName),
             handOffStopMessage: PoisonPill.Instance);
-        consumer = consumer.WithPartitionEventHandler(new Internal.Sharding.PartitionShardPlacement(system, typeName, consumer.PartitionEventHandler));
+        var drains = new PartitionDrains(new Internal.Sharding.PartitionShardPlacement(system, typeName, consumer.PartitionEventHandler));
+        consumer = consumer.WithPartitionEventHandler(drains);
 
         // Before the consumer starts, so its first assignment is seen by the monitoring.
         Monitoring.PipelineMonitoring.Get(system).Watch(settings);
         var committer = committerSettings ?? CommitterSettings.Create(system);
         var (control, completion) = KafkaConsumer.CommittablePartitionedSource(consumer, Subscriptions.Topics(settings.Topics.ToArray()))
-            .Select(partition => partition.Records.Via(new PartitionDispatchStage(settings, entity, region, deadLetters)))
+            .Select(partition => partition.Records.Via(new PartitionDispatchStage(settings, entity, region, deadLetters, partition.Partition, drains)))
             .Via(Flow.Create<Source<ICommittable, NotUsed>>().MergeMany(10_000, s => s))
             .ToMaterialized(Committer.Sink(committer), Keep.Both)
             .Run(system.Materializer());

@@ -30,8 +30,14 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
     private readonly IActorRef _region;
     private readonly IActorRef _deadLetters;
 
-    public PartitionDispatchStage(PipelineSettings settings, EntityRegistration entity, IActorRef region, IActorRef deadLetters)
+    private readonly TopicPartition? _partition;
+    private readonly PartitionDrains? _drains;
+
+    public PartitionDispatchStage(PipelineSettings settings, EntityRegistration entity, IActorRef region, IActorRef deadLetters,
+        TopicPartition? partition = null, PartitionDrains? drains = null)
     {
+        _partition = partition;
+        _drains = drains;
         _settings = settings;
         _entity = entity;
         _region = region;
@@ -60,6 +66,7 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
         private ILoggingAdapter _log = NoLogger.Instance;
         private ICommittable? _toEmit;
         private Monitoring.PipelineMonitoring? _monitoring;
+        private TaskCompletionSource? _drained;
         private (string Topic, int Partition)? _partition;
 
         public Logic(PartitionDispatchStage stage)
@@ -86,6 +93,11 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
         public override void PreStart()
         {
             _self = GetStageActor(OnMessage).Ref;
+            if (_stage._partition is { } partition && _stage._drains is { } drains)
+            {
+                _drained = drains.Register(partition);
+            }
+
             _log = Logging.GetLogger(((ActorMaterializer)Materializer).System, "ActorStream.Pipeline");
             var tick = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _stage._settings.AckTimeout.Ticks / 4));
             ScheduleRepeatedly(AckTimer, tick);
@@ -128,6 +140,7 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
 
         public override void PostStop()
         {
+            _drained?.TrySetResult();
             if (_partition is { } where)
             {
                 _monitoring?.ReportOldestUnacked(_stage._settings.Name, where.Topic, where.Partition, null);
