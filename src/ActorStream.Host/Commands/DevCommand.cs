@@ -77,6 +77,7 @@ internal static class DevCommand
         // The sample pipeline (hocon/sample.conf, shipped inside the executable) on an in-process broker.
         var config = ConfigurationFactory.ParseString($$"""
                 actorstream.kafka.bootstrap-servers = embedded
+                actorstream.schema-registry.embedded = on
                 actorstream.topics.accounts.partitions = {{options.Partitions}}
                 actorstream.topics."accounts.balances".partitions = {{options.Partitions}}
                 actorstream.topics."accounts.dlq".partitions = {{options.Partitions}}
@@ -93,7 +94,7 @@ internal static class DevCommand
             var counters = new DevCounters();
             var producerSettings = ProducerSettings<string, byte[]>.Create(node.System);
 
-            await stdout.WriteLineAsync($"actorstream dev: embedded Kafka at {kafka.BootstrapServers}; pipeline accounts: topic {AccountsSample.InputTopic} → sharded Account entities → {AccountsSample.BalancesTopic}, dead letters to {AccountsSample.DeadLetterTopic} ({options.Partitions} partitions each)");
+            await stdout.WriteLineAsync($"actorstream dev: embedded Kafka at {kafka.BootstrapServers}; schema registry at {(node.SchemaRegistry is { } registry ? registry.Url.ToString().TrimEnd('/') : "(none)")}; pipeline accounts: topic {AccountsSample.InputTopic} → sharded Account entities → {AccountsSample.BalancesTopic}, dead letters to {AccountsSample.DeadLetterTopic} ({options.Partitions} partitions each)");
             await stdout.WriteLineAsync($"sample traffic: {options.Rate}/s over {options.Accounts} accounts{(options.PoisonEvery > 0 ? $", every {options.PoisonEvery}th record malformed" : "")}; Ctrl+C stops, drains and verifies");
 
             var traffic = new AccountsSampleTraffic(options.Accounts, options.PoisonEvery);
