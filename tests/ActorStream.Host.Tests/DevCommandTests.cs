@@ -20,6 +20,8 @@ public sealed class DevCommandTests
         Assert.Contains("lag 0, all offsets committed", verified);
         Assert.DoesNotContain("malformed record(s) in accounts.dlq; 0", verified);
         Assert.Matches(@"; [1-9]\d* malformed record\(s\) in accounts\.dlq", verified);
+        // The sample runs value-format = json-schema: its malformed records fail the schema check.
+        Assert.Matches(@"in accounts\.dlq \(stage schema: [1-9]\d*\);", verified);
     }
 
     [Fact]
