@@ -13,10 +13,15 @@ public sealed class DevCommandTests
         Assert.True(exit == 0, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         // Live progress lines appear (the first may say 2s when start-up competes for the CPU).
         Assert.Matches(@"\[\s+\d+s\] produced", stdout);
+        // The embedded schema registry runs in the node.
+        Assert.Matches(@"schema registry at http://127\.0\.0\.1:\d+;", stdout);
+        Assert.Matches(@"Schema registry at http://127\.0\.0\.1:\d+", stderr);
         var verified = Assert.Single(stdout.Split('\n'), l => l.StartsWith("verified: ", StringComparison.Ordinal));
         Assert.Contains("lag 0, all offsets committed", verified);
         Assert.DoesNotContain("malformed record(s) in accounts.dlq; 0", verified);
         Assert.Matches(@"; [1-9]\d* malformed record\(s\) in accounts\.dlq", verified);
+        // The sample runs value-format = json-schema: its malformed records fail the schema check.
+        Assert.Matches(@"in accounts\.dlq \(stage schema: [1-9]\d*\);", verified);
     }
 
     [Fact]

@@ -77,6 +77,8 @@ internal static class DevCommand
         // The sample pipeline (hocon/sample.conf, shipped inside the executable) on an in-process broker.
         var config = ConfigurationFactory.ParseString($$"""
                 actorstream.kafka.bootstrap-servers = embedded
+                actorstream.schema-registry.embedded = on
+                actorstream.pipelines.accounts.value-format = json-schema
                 actorstream.topics.accounts.partitions = {{options.Partitions}}
                 actorstream.topics."accounts.balances".partitions = {{options.Partitions}}
                 actorstream.topics."accounts.dlq".partitions = {{options.Partitions}}
@@ -93,10 +95,20 @@ internal static class DevCommand
             var counters = new DevCounters();
             var producerSettings = ProducerSettings<string, byte[]>.Create(node.System);
 
-            await stdout.WriteLineAsync($"actorstream dev: embedded Kafka at {kafka.BootstrapServers}; pipeline accounts: topic {AccountsSample.InputTopic} → sharded Account entities → {AccountsSample.BalancesTopic}, dead letters to {AccountsSample.DeadLetterTopic} ({options.Partitions} partitions each)");
+            await stdout.WriteLineAsync($"actorstream dev: embedded Kafka at {kafka.BootstrapServers}; schema registry at {(node.SchemaRegistry is { } registry ? registry.Url.ToString().TrimEnd('/') : "(none)")}; pipeline accounts: topic {AccountsSample.InputTopic} → sharded Account entities → {AccountsSample.BalancesTopic}, dead letters to {AccountsSample.DeadLetterTopic} ({options.Partitions} partitions each)");
             await stdout.WriteLineAsync($"sample traffic: {options.Rate}/s over {options.Accounts} accounts{(options.PoisonEvery > 0 ? $", every {options.PoisonEvery}th record malformed" : "")}; Ctrl+C stops, drains and verifies");
 
-            var traffic = new AccountsSampleTraffic(options.Accounts, options.PoisonEvery);
+            // The sample's schemas (hocon/schemas, shipped inside the executable) go to the embedded
+            // registry; the traffic is produced in Confluent's wire format against it.
+            using var registryClient = new Confluent.SchemaRegistry.CachedSchemaRegistryClient(new Confluent.SchemaRegistry.SchemaRegistryConfig
+            {
+                Url = node.SchemaRegistry!.Url.ToString().TrimEnd('/'),
+            });
+            var accountsSchema = await RegisterSampleSchemaAsync(registryClient, AccountsSample.InputTopic + "-value");
+            await RegisterSampleSchemaAsync(registryClient, AccountsSample.BalancesTopic + "-value");
+            var serializer = new Confluent.SchemaRegistry.Serdes.JsonSerializer<WireTransaction>(registryClient, accountsSchema,
+                new Confluent.SchemaRegistry.Serdes.JsonSerializerConfig { AutoRegisterSchemas = false, UseLatestVersion = true });
+            var traffic = new AccountsSampleTraffic(options.Accounts, options.PoisonEvery, serializer);
             var (trafficSwitch, trafficDone) = traffic.Run(producerSettings, options.Rate, counters, materializer);
             var pipeline = node.Pipelines[0];
 
@@ -141,7 +153,8 @@ internal static class DevCommand
             var problems = Verify(kafka.BootstrapServers, options.Partitions, traffic.Expected);
             if (problems.Count == 0 && final.Lag == 0)
             {
-                await stdout.WriteLineAsync($"verified: {traffic.Expected.Count} accounts, every balance in {AccountsSample.BalancesTopic} matches the transactions produced, seq order per account holds; {deadLetters} malformed record(s) in {AccountsSample.DeadLetterTopic}; lag 0, all offsets committed");
+                var stages = DeadLetterStages(kafka.BootstrapServers);
+                await stdout.WriteLineAsync($"verified: {traffic.Expected.Count} accounts, every balance in {AccountsSample.BalancesTopic} matches the transactions produced, seq order per account holds; {deadLetters} malformed record(s) in {AccountsSample.DeadLetterTopic}{stages}; lag 0, all offsets committed");
                 return ExitCodes.Success;
             }
 
@@ -161,6 +174,29 @@ internal static class DevCommand
         {
             await node.StopAsync();
         }
+    }
+
+    /// <summary>The dead letters by <c>actorstream.dlq.stage</c>, e.g. <c> (stage schema: 12)</c>; empty when there are none.</summary>
+    private static string DeadLetterStages(string bootstrapServers)
+    {
+        var stages = Cli.DeadLetterReader.Read(new Dictionary<string, string> { ["bootstrap.servers"] = bootstrapServers }, AccountsSample.DeadLetterTopic, (low, _) => low, TimeSpan.FromSeconds(10))
+            .Select(r => r.Message.Headers is not null && r.Message.Headers.TryGetLastBytes("actorstream.dlq.stage", out var bytes) ? System.Text.Encoding.UTF8.GetString(bytes) : "unknown")
+            .GroupBy(stage => stage, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"stage {g.Key}: {g.Count()}")
+            .ToList();
+        return stages.Count == 0 ? "" : $" ({string.Join(", ", stages)})";
+    }
+
+    /// <summary>Registers the embedded sample schema for <paramref name="subject"/> and returns it.</summary>
+    private static async Task<Confluent.SchemaRegistry.Schema> RegisterSampleSchemaAsync(Confluent.SchemaRegistry.ISchemaRegistryClient client, string subject)
+    {
+        using var stream = typeof(DevCommand).Assembly.GetManifestResourceStream($"ActorStream.Host.schemas.{subject}.schema.json")
+            ?? throw new InvalidOperationException($"the schema of {subject} is not embedded");
+        using var reader = new StreamReader(stream);
+        var schema = new Confluent.SchemaRegistry.Schema(await reader.ReadToEndAsync(), Confluent.SchemaRegistry.SchemaType.Json);
+        await client.RegisterSchemaAsync(subject, schema);
+        return schema;
     }
 
     private static Config SampleConfig()

@@ -9,6 +9,7 @@ using ActorStream.Pipelines;
 using ActorStream.Pipelines.Settings;
 using ActorStream.TestKit;
 using ActorStream.Topics;
+using ActorStream.SchemaRegistry;
 using Microsoft.Extensions.Logging;
 using Config = Akka.Configuration.Config;
 
@@ -47,6 +48,9 @@ internal sealed class ActorStreamNode
 
     /// <summary>The node's HTTP endpoints (metrics, health, API), when enabled.</summary>
     public NodeHttpServer? Http { get; private set; }
+
+    /// <summary>The embedded schema registry, when this node started one (<c>actorstream.schema-registry.embedded</c>).</summary>
+    public SchemaRegistryServer? SchemaRegistry { get; private init; }
 
     /// <summary>Entities this host ships with (the sample pipeline's).</summary>
     public static void RegisterBuiltInEntities(EntityRegistry registry) => registry.Register<Sample.AccountEntity>("Account");
@@ -112,7 +116,24 @@ internal sealed class ActorStreamNode
             persistenceOverrides = ConfigurationFactory.ParseString($"actorstream.persistence.sqlite.path = \"{path}\"");
         }
 
+        SchemaRegistryServer? schemaRegistry;
+        try
+        {
+            schemaRegistry = StartEmbeddedSchemaRegistry(config, pipelines, kafka is not null, temporaryState, logger);
+        }
+        catch (Exception)
+        {
+            kafka?.Dispose();
+            DeleteTemporaryState(temporaryState);
+            throw;
+        }
+
+        var registryOverrides = schemaRegistry is null
+            ? ConfigurationFactory.Empty
+            : ConfigurationFactory.ParseString($"actorstream.schema-registry.url = \"{RegistryUrl(schemaRegistry)}\"");
+
         var effective = ConfigurationFactory.ParseString($"actorstream.kafka.bootstrap-servers = \"{bootstrap}\"")
+            .WithFallback(registryOverrides)
             .WithFallback(persistenceOverrides)
             .WithFallback(config)
             .WithFallback(ActorStreamPersistence.SerializationConfig);
@@ -123,7 +144,9 @@ internal sealed class ActorStreamNode
         }
         catch (PersistenceConfigurationException ex)
         {
+            schemaRegistry?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             kafka?.Dispose();
+            DeleteTemporaryState(temporaryState);
             throw new NodeConfigException(ex.Message);
         }
 
@@ -162,7 +185,7 @@ internal sealed class ActorStreamNode
                     p.Name, string.Join(",", p.Topics), p.Entity, p.GroupId, p.DlqTopic);
                 return Pipeline.Start(system, p);
             }).ToList();
-            var node = new ActorStreamNode(system, running, kafka, bootstrap, logger, NodeConfig.StopTimeout(effective)) { _temporaryStateDirectory = temporaryState };
+            var node = new ActorStreamNode(system, running, kafka, bootstrap, logger, NodeConfig.StopTimeout(effective)) { _temporaryStateDirectory = temporaryState, SchemaRegistry = schemaRegistry };
             if (http.Enabled)
             {
                 node.Http = NodeHttpServer.StartAsync(node, http, logger).GetAwaiter().GetResult();
@@ -174,6 +197,7 @@ internal sealed class ActorStreamNode
         catch (Exception ex)
         {
             system.Terminate().Wait(TimeSpan.FromSeconds(10));
+            schemaRegistry?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             kafka?.Dispose();
             DeleteTemporaryState(temporaryState);
             for (var e = (Exception?)ex; e is not null; e = e.InnerException)
@@ -213,9 +237,53 @@ internal sealed class ActorStreamNode
             await Http.DisposeAsync();
         }
 
+        // After the pipelines: they may still fetch schemas while they drain.
+        if (SchemaRegistry is not null)
+        {
+            await SchemaRegistry.DisposeAsync();
+        }
+
         EmbeddedKafka?.Dispose();
         DeleteTemporaryState(_temporaryStateDirectory);
     }
+
+    /// <summary>
+    /// Starts the embedded schema registry when <c>actorstream.schema-registry.embedded = on</c>, no
+    /// registry URL is configured (<c>actorstream.schema-registry.url</c>, <c>SCHEMA_REGISTRY_URL</c>), and
+    /// the node runs the embedded stack (embedded Kafka) or a pipeline checks schemas. With embedded Kafka
+    /// and no explicit SQLite path, the registry's file is temporary like the entity state (the broker
+    /// starts empty, so must the schemas).
+    /// </summary>
+    private static SchemaRegistryServer? StartEmbeddedSchemaRegistry(Config config, IReadOnlyList<PipelineSettings> pipelines, bool embeddedKafka, string? temporaryState, ILogger logger)
+    {
+        SchemaRegistrySettings settings;
+        try
+        {
+            settings = SchemaRegistrySettings.Create(config);
+        }
+        catch (SchemaRegistryConfigurationException ex)
+        {
+            throw new NodeConfigException(ex.Message);
+        }
+
+        var urlConfigured = settings.Url.Length > 0 || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("SCHEMA_REGISTRY_URL"));
+        var needed = embeddedKafka || pipelines.Any(p => p.ValueFormat != ValueFormat.Json);
+        if (!settings.Embedded || urlConfigured || !needed)
+        {
+            return null;
+        }
+
+        if (temporaryState is not null && settings.StorageProvider == StorageProvider.Sqlite && !config.HasPath("actorstream.schema-registry.storage.sqlite.path"))
+        {
+            settings = settings.WithSqlitePath(Path.Combine(temporaryState, "schema-registry.db"));
+        }
+
+        var server = SchemaRegistryServer.StartAsync(settings).GetAwaiter().GetResult();
+        logger.LogInformation("Schema registry at {Url}", RegistryUrl(server));
+        return server;
+    }
+
+    private static string RegistryUrl(SchemaRegistryServer server) => server.Url.ToString().TrimEnd('/');
 
     private static void DeleteTemporaryState(string? directory)
     {

@@ -19,12 +19,20 @@ internal sealed class AccountsSampleTraffic
     private readonly Dictionary<string, (long Seq, decimal Balance)> _expected = new(StringComparer.Ordinal);
     private readonly Random _random = new(42);
     private readonly object _gate = new();
+    private readonly Confluent.Kafka.IAsyncSerializer<WireTransaction>? _serializer;
     private long _sent;
 
-    public AccountsSampleTraffic(int accounts, int poisonEvery)
+    /// <param name="accounts">How many accounts.</param>
+    /// <param name="poisonEvery">Every Nth record is malformed (0 = never).</param>
+    /// <param name="serializer">
+    /// Confluent's JSON Schema serializer (wire format: magic byte + schema id + JSON) for a pipeline
+    /// with <c>value-format = json-schema</c>; null for plain JSON.
+    /// </param>
+    public AccountsSampleTraffic(int accounts, int poisonEvery, Confluent.Kafka.IAsyncSerializer<WireTransaction>? serializer = null)
     {
         Accounts = accounts;
         PoisonEvery = poisonEvery;
+        _serializer = serializer;
     }
 
     public int Accounts { get; }
@@ -49,7 +57,7 @@ internal sealed class AccountsSampleTraffic
         return Source.Repeat(NotUsed.Instance)
             .Throttle(ratePerSecond, TimeSpan.FromSeconds(1), Math.Max(1, ratePerSecond / 10), ThrottleMode.Shaping)
             .ViaMaterialized(KillSwitches.Single<NotUsed>(), Keep.Right)
-            .Select(_ => Next(seqs))
+            .SelectAsync(1, _ => NextAsync(seqs))
             .Via(KafkaProducer.FlexiFlow<string, byte[], AccountTransaction?>(settings))
             .Select(result =>
             {
@@ -69,7 +77,7 @@ internal sealed class AccountsSampleTraffic
             .Run(materializer);
     }
 
-    private ProducerEnvelope<string, byte[], AccountTransaction?> Next(Dictionary<string, long> seqs)
+    private async Task<ProducerEnvelope<string, byte[], AccountTransaction?>> NextAsync(Dictionary<string, long> seqs)
     {
         var n = ++_sent;
         var account = $"a-{_random.Next(Accounts) + 1}";
@@ -82,7 +90,23 @@ internal sealed class AccountsSampleTraffic
         var seq = seqs[account] = seqs.GetValueOrDefault(account) + 1;
         var amount = Math.Round((decimal)(_random.NextDouble() * 150 - 50), 2);
         var tx = new AccountTransaction(account, seq, amount);
-        var value = JsonSerializer.SerializeToUtf8Bytes(tx, AccountsSample.Json);
+        var value = _serializer is null
+            ? JsonSerializer.SerializeToUtf8Bytes(tx, AccountsSample.Json)
+            : await _serializer.SerializeAsync(new WireTransaction { AccountId = account, Seq = seq, Amount = amount },
+                new Confluent.Kafka.SerializationContext(Confluent.Kafka.MessageComponentType.Value, AccountsSample.InputTopic)).ConfigureAwait(false);
         return ProducerMessage.Single(new ProducerRecord<string, byte[]>(AccountsSample.InputTopic, account, value), (AccountTransaction?)tx);
     }
+}
+
+/// <summary>An account transaction as Confluent's JSON serializer writes it (property names as in the accounts-value schema).</summary>
+internal sealed class WireTransaction
+{
+    [Newtonsoft.Json.JsonProperty("accountId")]
+    public string AccountId { get; set; } = "";
+
+    [Newtonsoft.Json.JsonProperty("seq")]
+    public long Seq { get; set; }
+
+    [Newtonsoft.Json.JsonProperty("amount")]
+    public decimal Amount { get; set; }
 }

@@ -76,6 +76,11 @@ public sealed class Pipeline
         var producer = ProducerSettings<byte[], byte[]>.Create(system);
         producer.Validate();
 
+        var schemas = settings.ValueFormat == ValueFormat.Json
+            ? null
+            : new Internal.Schemas.SchemaChecker(Internal.Schemas.SchemaRegistryClients.Create(system, settings), settings.ValueFormat, settings.Name,
+                Logging.GetLogger(system, "ActorStream.Pipeline"));
+
         var deadLetters = system.ActorOf(
             DeadLetterWriter.Props(settings.DlqTopic, settings.GroupId, producer.CreateProducer, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)),
             $"dlq-{Uri.EscapeDataString(settings.Name)}");
@@ -96,11 +101,16 @@ public sealed class Pipeline
         Monitoring.PipelineMonitoring.Get(system).Watch(settings);
         var committer = committerSettings ?? CommitterSettings.Create(system);
         var (control, completion) = KafkaConsumer.CommittablePartitionedSource(consumer, Subscriptions.Topics(settings.Topics.ToArray()))
-            .Select(partition => partition.Records.Via(new PartitionDispatchStage(settings, entity, region, deadLetters, partition.Partition, drains)))
+            .Select(partition => partition.Records.Via(new PartitionDispatchStage(settings, entity, region, deadLetters, schemas, partition.Partition, drains)))
             .Via(Flow.Create<Source<ICommittable, NotUsed>>().MergeMany(10_000, s => s))
             .ToMaterialized(Committer.Sink(committer), Keep.Both)
             .Run(system.Materializer());
         var pipeline = new Pipeline(settings, region, deadLetters, control, completion);
+        if (schemas is not null)
+        {
+            completion.ContinueWith(_ => schemas.Dispose(), TaskScheduler.Default);
+        }
+
 
         // However the node goes down (SIGTERM through the CLR hook, a cluster leave, downing), the
         // pipeline drains and commits before sharding hands its regions over.

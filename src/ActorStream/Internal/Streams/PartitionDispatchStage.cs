@@ -29,16 +29,18 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
     private readonly EntityRegistration _entity;
     private readonly IActorRef _region;
     private readonly IActorRef _deadLetters;
+    private readonly Schemas.SchemaChecker? _schemas;
 
     private readonly TopicPartition? _partition;
     private readonly PartitionDrains? _drains;
 
     public PartitionDispatchStage(PipelineSettings settings, EntityRegistration entity, IActorRef region, IActorRef deadLetters,
-        TopicPartition? partition = null, PartitionDrains? drains = null)
+        Schemas.SchemaChecker? schemas = null, TopicPartition? partition = null, PartitionDrains? drains = null)
     {
         _partition = partition;
         _drains = drains;
         _settings = settings;
+        _schemas = schemas;
         _entity = entity;
         _region = region;
         _deadLetters = deadLetters;
@@ -62,6 +64,12 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
         private readonly PartitionOffsetTracker _tracker = new();
         private readonly Queue<(long Offset, CommittableOffset Committable)> _offsets = new();
         private readonly Dictionary<long, Pending> _pending = new();
+
+        // Records waiting for their schema (value-format json-schema / json-validated), in offset
+        // order: while the head waits, later records of the partition queue behind it (key order).
+        private readonly Queue<Waiting> _waiting = new();
+        private readonly HashSet<object> _fetching = new();
+        private readonly CancellationTokenSource _fetchCancellation = new();
         private IActorRef _self = ActorRefs.Nobody;
         private ILoggingAdapter _log = NoLogger.Instance;
         private ICommittable? _toEmit;
@@ -141,6 +149,19 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
         public override void PostStop()
         {
             _drained?.TrySetResult();
+            _fetchCancellation.Cancel();
+            _fetchCancellation.Dispose();
+            if (_waiting.Count > 0)
+            {
+                PipelineMetrics.InFlight.Add(-_waiting.Count, new KeyValuePair<string, object?>("pipeline", _stage._settings.Name));
+                foreach (var waiting in _waiting)
+                {
+                    PipelineTracing.Stop(waiting.Activity, "abandoned", error: true);
+                }
+
+                _waiting.Clear();
+            }
+
             if (_partition is { } where)
             {
                 _monitoring?.ReportOldestUnacked(_stage._settings.Name, where.Topic, where.Partition, null);
@@ -205,25 +226,75 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
                 _pending[record.Offset] = pending;
                 Dispatch(pending);
             }
+            else if (_stage._schemas is null)
+            {
+                Decoded(new Waiting(record, entityId, activity), record.Value);
+            }
             else
             {
-                Pending pending;
-                try
-                {
-                    pending = new Pending(record, entityId, _stage._entity.Decode(record.Value), null, null, null);
-                }
-                catch (Exception ex)
-                {
-                    pending = new Pending(record, entityId, null, FailureStage.Deserialize, ex.GetType().FullName ?? ex.GetType().Name,
-                        $"cannot decode the value as {_stage._entity.ValueType.Name}: {ex.Message}");
-                }
-
-                pending.Activity = activity;
-                _pending[record.Offset] = pending;
-                Dispatch(pending);
+                _waiting.Enqueue(new Waiting(record, entityId, activity));
+                DrainWaiting();
             }
 
             PullIfRoom();
+        }
+
+        /// <summary>Decodes the (schema-checked) JSON and hands the record to its entity, or the DLQ (stage=deserialize).</summary>
+        private void Decoded(Waiting item, byte[]? json)
+        {
+            Pending pending;
+            try
+            {
+                pending = new Pending(item.Record, item.EntityId, _stage._entity.Decode(json), null, null, null);
+            }
+            catch (Exception ex)
+            {
+                pending = new Pending(item.Record, item.EntityId, null, FailureStage.Deserialize, ex.GetType().FullName ?? ex.GetType().Name,
+                    $"cannot decode the value as {_stage._entity.ValueType.Name}: {ex.Message}");
+            }
+
+            pending.Activity = item.Activity;
+            _pending[item.Record.Offset] = pending;
+            Dispatch(pending);
+        }
+
+        /// <summary>
+        /// Checks waiting records in offset order against cached schemas. A schema miss starts an
+        /// asynchronous fetch (off the stage thread; the stage actor hears when it is done) and
+        /// stops the drain until then.
+        /// </summary>
+        private void DrainWaiting()
+        {
+            var schemas = _stage._schemas!;
+            while (_waiting.Count > 0)
+            {
+                var item = _waiting.Peek();
+                switch (schemas.Check(item.Record.Topic, item.Record.Value))
+                {
+                    case Schemas.SchemaCheck.Missing missing:
+                        if (_fetching.Add(missing.Key))
+                        {
+                            var self = _self;
+                            var key = missing.Key;
+                            var token = _fetchCancellation.Token;
+                            _ = Task.Run(() => schemas.FetchAsync(key, token), token)
+                                .ContinueWith(t => self.Tell(new SchemaFetched(key)), TaskScheduler.Default);
+                        }
+
+                        return;
+                    case Schemas.SchemaCheck.Invalid invalid:
+                        _waiting.Dequeue();
+                        var failed = new Pending(item.Record, item.EntityId, null, FailureStage.Schema, invalid.ExceptionType, invalid.Message);
+                        failed.Activity = item.Activity;
+                        _pending[item.Record.Offset] = failed;
+                        Dispatch(failed);
+                        break;
+                    case Schemas.SchemaCheck.Valid valid:
+                        _waiting.Dequeue();
+                        Decoded(item, valid.Json);
+                        break;
+                }
+            }
         }
 
         private void Dispatch(Pending pending)
@@ -251,6 +322,10 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
                     break;
                 case DeadLetterWritten written:
                     Acked(written.Record.Offset, "dead-lettered");
+                    break;
+                case SchemaFetched fetched:
+                    _fetching.Remove(fetched.Key);
+                    DrainWaiting();
                     break;
                 case EntityHalted halted:
                     FailStage(new Pipelines.PipelineHaltedException(_stage._settings.Name, halted.Record, halted.EntityId, halted.Error));
@@ -353,6 +428,12 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
             r.Message.Value,
             r.Message.Headers is null ? [] : r.Message.Headers.Select(h => new KeyValuePair<string, byte[]>(h.Key, h.GetValueBytes())).ToList(),
             r.Message.Timestamp.UtcDateTime == default ? DateTimeOffset.UtcNow : new DateTimeOffset(r.Message.Timestamp.UtcDateTime, TimeSpan.Zero));
+
+        /// <summary>The stage actor's note that a schema fetch ended (cached, or cached as a problem, or cancelled).</summary>
+        private sealed record SchemaFetched(object Key);
+
+        /// <summary>A record taken from Kafka whose value is not checked and decoded yet.</summary>
+        private sealed record Waiting(KafkaRecord Record, string EntityId, Activity? Activity);
 
         private sealed class Pending
         {

@@ -38,7 +38,8 @@ public sealed record PipelineSettings
         SupervisionSettings supervision,
         IEnumerable<string> emitTopics,
         TimeSpan passivateAfter,
-        int snapshotEvery)
+        int snapshotEvery,
+        ValueFormat valueFormat = ValueFormat.Json)
     {
         Name = name;
         var topicList = (topics ?? []).ToArray();
@@ -57,6 +58,7 @@ public sealed record PipelineSettings
         Check(PipelineChecks.Topics(emitList, PipelineChecks.ExpectedEmitTopics, allowEmpty: true), ConfigPaths.EmitTopics);
         Check(PipelineChecks.PassivateAfter(passivateAfter), ConfigPaths.PassivateAfter);
         Check(PipelineChecks.SnapshotEvery(snapshotEvery), ConfigPaths.SnapshotEvery);
+        Check(PipelineChecks.ValueFormat(valueFormat), ConfigPaths.ValueFormat);
 
         Topics = Array.AsReadOnly(topicList);
         GroupId = groupId;
@@ -69,6 +71,7 @@ public sealed record PipelineSettings
         Supervision = supervision!;
         PassivateAfter = passivateAfter;
         SnapshotEvery = snapshotEvery;
+        ValueFormat = valueFormat;
         EmitTopics = Array.AsReadOnly(emitList);
     }
 
@@ -114,6 +117,9 @@ public sealed record PipelineSettings
 
     /// <summary>Event-sourced entities save a snapshot every this many events; 0 means never.</summary>
     public int SnapshotEvery { get; }
+
+    /// <summary>How record values are read and checked before they reach the entity (config <c>value-format</c>).</summary>
+    public ValueFormat ValueFormat { get; }
 
     /// <summary>
     /// The entity id that handles keyless records of <paramref name="partition"/> under
@@ -244,7 +250,8 @@ public sealed record PipelineSettings
             common.Supervision,
             common.EmitTopics,
             common.PassivateAfter,
-            common.SnapshotEvery);
+            common.SnapshotEvery,
+            common.ValueFormat);
     }
 
     /// <summary>Returns a copy with another <see cref="Name"/>. <see cref="GroupId"/> and <see cref="DlqTopic"/> keep their values.</summary>
@@ -361,6 +368,14 @@ public sealed record PipelineSettings
         return Copy(snapshotEvery: snapshotEvery);
     }
 
+    /// <summary>Returns a copy with another <see cref="ValueFormat"/>.</summary>
+    /// <param name="valueFormat">A defined <see cref="Settings.ValueFormat"/>.</param>
+    public PipelineSettings WithValueFormat(ValueFormat valueFormat)
+    {
+        Check(PipelineChecks.ValueFormat(valueFormat), ConfigPaths.ValueFormat);
+        return Copy(valueFormat: valueFormat);
+    }
+
     /// <summary>Value equality; <see cref="Topics"/> and <see cref="EmitTopics"/> are compared by content and order.</summary>
     /// <param name="other">The settings to compare with.</param>
     public bool Equals(PipelineSettings? other) =>
@@ -378,7 +393,8 @@ public sealed record PipelineSettings
             && Supervision.Equals(other.Supervision)
             && EmitTopics.SequenceEqual(other.EmitTopics, StringComparer.Ordinal)
             && PassivateAfter == other.PassivateAfter
-            && SnapshotEvery == other.SnapshotEvery);
+            && SnapshotEvery == other.SnapshotEvery
+            && ValueFormat == other.ValueFormat);
 
     /// <inheritdoc />
     public override int GetHashCode()
@@ -405,6 +421,7 @@ public sealed record PipelineSettings
 
         hash.Add(PassivateAfter);
         hash.Add(SnapshotEvery);
+        hash.Add(ValueFormat);
         return hash.ToHashCode();
     }
 
@@ -413,7 +430,7 @@ public sealed record PipelineSettings
         $"PipelineSettings({Name}: topics=[{string.Join(", ", Topics)}], group-id={GroupId}, entity={Entity}, dlq-topic={DlqTopic}, " +
         $"max-in-flight-per-partition={MaxInFlightPerPartition}, ack-timeout={ConfigPaths.Format(AckTimeout)}, " +
         $"null-key-policy={EnumNames.Name(NullKeyPolicy)}, {Retry}, {Supervision}, emit-topics=[{string.Join(", ", EmitTopics)}], " +
-        $"passivate-after={(PassivateAfter == TimeSpan.Zero ? "off" : ConfigPaths.Format(PassivateAfter))}, snapshot-every={SnapshotEvery})";
+        $"passivate-after={(PassivateAfter == TimeSpan.Zero ? "off" : ConfigPaths.Format(PassivateAfter))}, snapshot-every={SnapshotEvery}, value-format={EnumNames.Name(ValueFormat)})";
 
     /// <summary>The values a pipeline can take from <c>actorstream.pipeline-defaults</c>, as read (empty strings = derived).</summary>
     internal sealed record DefaultValues(
@@ -427,7 +444,8 @@ public sealed record PipelineSettings
         SupervisionSettings Supervision,
         IReadOnlyList<string> EmitTopics,
         TimeSpan PassivateAfter,
-        int SnapshotEvery);
+        int SnapshotEvery,
+        ValueFormat ValueFormat);
 
     /// <summary>The reference <c>actorstream.pipeline-defaults</c> block, freshly parsed.</summary>
     internal static Layer ReferenceDefaultsLayer() =>
@@ -473,6 +491,7 @@ public sealed record PipelineSettings
 
         var passivateAfter = r.DurationOrOff(ConfigPaths.PassivateAfter);
         var snapshotEvery = r.Int(ConfigPaths.SnapshotEvery, min: 0);
+        var valueFormat = r.Enum(ConfigPaths.ValueFormat, EnumNames.ValueFormats);
 
         return new DefaultValues(
             groupId,
@@ -485,7 +504,8 @@ public sealed record PipelineSettings
             supervision,
             emitTopics,
             passivateAfter,
-            snapshotEvery);
+            snapshotEvery,
+            valueFormat);
     }
 
     private static IReadOnlyList<string> ReadTopics(PipelineConfigReader r)
@@ -533,7 +553,8 @@ public sealed record PipelineSettings
         SupervisionSettings? supervision = null,
         IEnumerable<string>? emitTopics = null,
         TimeSpan? passivateAfter = null,
-        int? snapshotEvery = null) =>
+        int? snapshotEvery = null,
+        ValueFormat? valueFormat = null) =>
         new(
             name ?? Name,
             topics ?? Topics,
@@ -547,7 +568,8 @@ public sealed record PipelineSettings
             supervision ?? Supervision,
             emitTopics ?? EmitTopics,
             passivateAfter ?? PassivateAfter,
-            snapshotEvery ?? SnapshotEvery);
+            snapshotEvery ?? SnapshotEvery,
+            valueFormat ?? ValueFormat);
 
     private void Check(string? problem, string key) => Check(Name, problem, key);
 

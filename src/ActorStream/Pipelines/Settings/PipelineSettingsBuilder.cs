@@ -40,6 +40,7 @@ public sealed class PipelineSettingsBuilder
     private SupervisionSettings _supervision;
     private TimeSpan _passivateAfter;
     private int _snapshotEvery;
+    private ValueFormat _valueFormat;
 
     /// <summary>Starts a pipeline named <paramref name="name"/> with the default values.</summary>
     /// <param name="name">The pipeline's name: letters, digits, '.', '_' and '-'. It is also the default consumer group.</param>
@@ -77,6 +78,7 @@ public sealed class PipelineSettingsBuilder
         _emitTopics = [.. values.EmitTopics];
         _passivateAfter = values.PassivateAfter;
         _snapshotEvery = values.SnapshotEvery;
+        _valueFormat = values.ValueFormat;
     }
 
     /// <summary>Reads the single topic <paramref name="topic"/> (replaces any topics set before). Config: <c>topic</c>.</summary>
@@ -249,6 +251,15 @@ public sealed class PipelineSettingsBuilder
         return this;
     }
 
+    /// <summary>Sets how record values are read and checked. Config: <c>value-format</c>.</summary>
+    /// <param name="valueFormat">A defined <see cref="Settings.ValueFormat"/>.</param>
+    public PipelineSettingsBuilder ValueFormat(ValueFormat valueFormat)
+    {
+        Check(PipelineChecks.ValueFormat(valueFormat), ConfigPaths.ValueFormat);
+        _valueFormat = valueFormat;
+        return this;
+    }
+
     /// <summary>Validates everything and returns the settings. The builder can be used further afterwards.</summary>
     /// <exception cref="PipelineConfigurationException">A required value is missing or values contradict each other.</exception>
     public PipelineSettings Build()
@@ -277,7 +288,8 @@ public sealed class PipelineSettingsBuilder
             _supervision,
             _emitTopics,
             _passivateAfter,
-            _snapshotEvery);
+            _snapshotEvery,
+            _valueFormat);
     }
 
     private void Check(string? problem, string key)

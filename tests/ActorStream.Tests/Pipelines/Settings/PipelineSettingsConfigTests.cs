@@ -228,6 +228,8 @@ public class PipelineSettingsConfigTests
         { "topic = a\nentity = E\nack-timeout = 0s", "ack-timeout", "must be a duration > 0 (e.g. 500ms, 30s), got '0s'" },
         { "topic = a\nentity = E\nack-timeout = soon", "ack-timeout", "got 'soon'" },
         { "topic = a\nentity = E\nnull-key-policy = sometimes", "null-key-policy", "unknown value 'sometimes'; allowed values: per-partition, dead-letter" },
+        { "topic = a\nentity = E\nvalue-format = avro", "value-format", "unknown value 'avro'; allowed values: json, json-schema, json-validated" },
+        { "topic = a\nentity = E\nvalue-format = [json]", "value-format", "got a list" },
         { "topic = a\ntopics = [b]\nentity = E", "topics", "cannot be set together with topic" },
         { "entity = E", "topic", "is required" },
         { "topic = a", "entity", "is required" },

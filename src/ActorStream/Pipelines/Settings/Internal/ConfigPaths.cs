@@ -22,6 +22,7 @@ internal static partial class ConfigPaths
     public const string EmitTopics = "emit-topics";
     public const string PassivateAfter = "passivate-after";
     public const string SnapshotEvery = "snapshot-every";
+    public const string ValueFormat = "value-format";
 
     public const string MaxAttempts = "max-attempts";
     public const string MinBackoff = "min-backoff";
@@ -34,7 +35,7 @@ internal static partial class ConfigPaths
     /// <summary>Keys of a pipeline block, in documentation order.</summary>
     public static readonly IReadOnlyList<string> PipelineKeys =
     [
-        Topic, Topics, GroupId, Entity, DlqTopic, MaxInFlightPerPartition, AckTimeout, NullKeyPolicy, Retry, Supervision, EmitTopics, PassivateAfter, SnapshotEvery,
+        Topic, Topics, GroupId, Entity, DlqTopic, MaxInFlightPerPartition, AckTimeout, NullKeyPolicy, Retry, Supervision, EmitTopics, PassivateAfter, SnapshotEvery, ValueFormat,
     ];
 
     /// <summary>Keys that only a pipeline block may set, never <c>actorstream.pipeline-defaults</c>.</summary>

@@ -16,6 +16,17 @@ internal static class EnumNames
         new("dead-letter", NullKeyPolicy.DeadLetter),
     ];
 
+    public static readonly IReadOnlyList<KeyValuePair<string, ValueFormat>> ValueFormats =
+    [
+        new("json", ValueFormat.Json),
+        new("json-schema", ValueFormat.JsonSchema),
+        new("json-validated", ValueFormat.JsonValidated),
+    ];
+
+    public static string Name(ValueFormat value) => NameOf(ValueFormats, value);
+
+    public static bool IsDefined(ValueFormat value) => ValueFormats.Any(p => p.Value == value);
+
     public static string Name(SupervisionDecision value) => NameOf(Decisions, value);
 
     public static string Name(NullKeyPolicy value) => NameOf(NullKeyPolicies, value);
