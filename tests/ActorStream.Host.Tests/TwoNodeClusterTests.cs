@@ -28,14 +28,18 @@ public sealed class TwoNodeClusterTests
             ["ACTORSTREAM_SEED_NODES"] = seed,
             ["ACTORSTREAM_REMOTE_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        string[] Arguments() => ["run", "--config", sample, "--set", $"actorstream.persistence.sqlite.path={Path.Combine(state, "state.db")}", "--set", "actorstream.monitoring.lag-interval=500ms"];
+        // The mock broker completes a join only once every member rejoined or timed out: short
+        // sessions keep the test fast (production keeps librdkafka's 45 s).
+        string[] Arguments() => ["run", "--config", sample, "--set", $"actorstream.persistence.sqlite.path={Path.Combine(state, "state.db")}", "--set", "actorstream.monitoring.lag-interval=500ms",
+            "--set", "actorstream.kafka.consumer.properties.\"session.timeout.ms\"=6000", "--set", "actorstream.kafka.consumer.properties.\"heartbeat.interval.ms\"=500"];
 
         using var a = Actorstream.Start(Environment(portA), Arguments());
         using var b = Actorstream.Start(Environment(portB), Arguments());
         try
         {
-            var urlA = await ReadHttpUrlAsync(a);
-            var urlB = await ReadHttpUrlAsync(b);
+            var (urlA, logA) = await ReadHttpUrlAsync(a);
+            var (urlB, logB) = await ReadHttpUrlAsync(b);
+            string Logs() => $"node A:\n{Tail(logA)}\nnode B:\n{Tail(logB)}";
             using var httpA = new HttpClient { BaseAddress = new Uri(urlA) };
             using var httpB = new HttpClient { BaseAddress = new Uri(urlB) };
 
@@ -44,7 +48,7 @@ public sealed class TwoNodeClusterTests
             {
                 var (assignedA, assignedB) = (await AssignedAsync(httpA), await AssignedAsync(httpB));
                 return assignedA > 0 && assignedB > 0 && assignedA + assignedB == 8;
-            }, "8 partitions split over both nodes");
+            }, "8 partitions split over both nodes", Logs);
             var (exit, status, errors) = await Actorstream.RunAsync("cluster", "status", "--node", urlA);
             Assert.True(exit == 0, errors);
             Assert.Equal(2, Regex.Matches(status, @"^akka\.tcp://actorstream@127\.0\.0\.1:\d+\s+Up\b", RegexOptions.Multiline).Count);
@@ -127,7 +131,9 @@ public sealed class TwoNodeClusterTests
         return result;
     }
 
-    private static async Task<string> ReadHttpUrlAsync(Process process)
+    private static string Tail(System.Collections.Concurrent.ConcurrentQueue<string> log) => string.Join("\n", log.TakeLast(40));
+
+    private static async Task<(string Url, System.Collections.Concurrent.ConcurrentQueue<string> Log)> ReadHttpUrlAsync(Process process)
     {
         var seen = new List<string>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
@@ -136,9 +142,26 @@ public sealed class TwoNodeClusterTests
             seen.Add(line);
             if (Regex.Match(line, @"HTTP endpoints at (http://\S+):") is { Success: true } h)
             {
-                _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
-                _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-                return h.Groups[1].Value;
+                // Keep both streams drained, and keep the node's log lines for failure messages.
+                var log = new System.Collections.Concurrent.ConcurrentQueue<string>(seen);
+                _ = Task.Run(async () =>
+                {
+                    while (await process.StandardError.ReadLineAsync() is { } more)
+                    {
+                        log.Enqueue(more);
+                    }
+                });
+                _ = Task.Run(async () =>
+                {
+                    while (await process.StandardOutput.ReadLineAsync() is { } more)
+                    {
+                        if (more.Contains("WARN", StringComparison.Ordinal) || more.Contains("ERROR", StringComparison.Ordinal) || more.Contains("assigned", StringComparison.Ordinal) || more.Contains("revok", StringComparison.Ordinal))
+                        {
+                            log.Enqueue(more);
+                        }
+                    }
+                });
+                return (h.Groups[1].Value, log);
             }
         }
 
@@ -154,14 +177,14 @@ public sealed class TwoNodeClusterTests
         return port;
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    private static async Task Eventually(Func<Task<bool>> condition, string what, Func<string>? diagnostics = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var deadline = DateTime.UtcNow.AddSeconds(150);
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new Xunit.Sdk.XunitException($"not within 90 s: {what}");
+                throw new Xunit.Sdk.XunitException($"not within 150 s: {what}\n{diagnostics?.Invoke()}");
             }
 
             await Task.Delay(250);
