@@ -45,7 +45,7 @@ internal static class ClusterCommand
             foreach (var m in cluster.GetProperty("members").EnumerateArray())
             {
                 var roles = string.Join(",", m.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
-                await output.WriteLineAsync($"{m.GetProperty("address").GetString(),-48} {m.GetProperty("status").GetString(),-9} {m.GetProperty("shards").GetInt32(),7} {m.GetProperty("entities").GetInt64(),9}  {roles}");
+                await output.WriteLineAsync($"{m.GetProperty("address").GetString(),-48} {m.GetProperty("status").GetString(),-9} {m.GetProperty("shards").GetInt32(),7} {m.GetProperty("entities").GetInt64(),9}  {roles}{(m.GetProperty("reachable").GetBoolean() ? "" : "  UNREACHABLE")}");
             }
 
             foreach (var pipeline in cluster.GetProperty("partitions").EnumerateArray())

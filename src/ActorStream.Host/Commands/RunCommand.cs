@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Akka.Actor;
 using ActorStream.Host.Cli;
 using ActorStream.Host.Node;
 using Microsoft.Extensions.Logging;
@@ -55,12 +56,23 @@ internal static class RunCommand
         var failed = Task.WhenAny(node.Pipelines.Select(p => (Task)p.Completion));
         try
         {
-            await Task.WhenAny(failed, Task.Delay(Timeout.Infinite, cancellationToken));
+            // The actor system also ends without us: when the cluster downs this node (the split brain
+            // resolver after a pause or a partition, or an operator), coordinated shutdown runs by itself.
+            await Task.WhenAny(failed, node.System.WhenTerminated, Task.Delay(Timeout.Infinite, cancellationToken));
         }
         finally
         {
             logger.LogInformation("Stopping: draining in-flight records and committing");
             await node.StopAsync();
+        }
+
+        if (!cancellationToken.IsCancellationRequested && CoordinatedShutdown.Get(node.System).ShutdownReason is { } reason and not CoordinatedShutdown.ClrExitReason)
+        {
+            // A node the cluster removed cannot rejoin with the same incarnation: exit non-zero so that
+            // a supervisor (systemd, Kubernetes) starts a fresh one, which joins as a new member.
+            logger.LogError("The node left the actor system ({Reason}): it was downed or removed by the cluster; its partitions and entities moved to the other nodes. Exiting; start it again to rejoin.",
+                reason.GetType().Name);
+            return ExitCodes.Failure;
         }
 
         var broken = node.Pipelines.FirstOrDefault(p => p.Completion.IsFaulted);

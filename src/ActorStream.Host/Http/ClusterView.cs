@@ -38,6 +38,8 @@ internal static class ClusterView
             {
                 address = m.Address.ToString(),
                 status = m.Status.ToString(),
+                // As seen from this node's failure detector: an unreachable member is about to be downed (SBR).
+                reachable = !cluster.State.Unreachable.Contains(m),
                 roles = m.Roles.ToList(),
                 shards = shards.GetValueOrDefault(m.Address).Shards,
                 entities = shards.GetValueOrDefault(m.Address).Entities,

@@ -223,7 +223,14 @@ internal sealed class ActorStreamNode
             try
             {
                 await pipeline.StopAsync(_stopTimeout);
-                _logger.LogInformation("Pipeline {Pipeline} stopped; processed offsets committed", pipeline.Settings.Name);
+                if (pipeline.StoppedWithoutDrain)
+                {
+                    _logger.LogWarning("Pipeline {Pipeline} stopped without draining (node downed); its partitions continue on the other members from their last commit", pipeline.Settings.Name);
+                }
+                else
+                {
+                    _logger.LogInformation("Pipeline {Pipeline} stopped; processed offsets committed", pipeline.Settings.Name);
+                }
             }
             catch (Exception ex)
             {

@@ -6,6 +6,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using ActorStream.Internal.Protocol;
+using ActorStream.Metrics;
 using ActorStream.Persistence;
 
 namespace ActorStream.Entities;
@@ -221,12 +222,14 @@ public abstract class EventSourcedEntity<TValue, TState, TEvent> : UntypedPersis
             if (record.Offset < last.Offset)
             {
                 // Applied and its outputs delivered (the next record is only handled after this one was acknowledged).
+                PipelineMetrics.RecordsAlreadyApplied.Add(1, new KeyValuePair<string, object?>("outputs", "delivered"));
                 replyTo.Tell(new RecordProcessed(record.Offset));
                 return;
             }
 
             if (record.Offset == last.Offset && last.Delivered)
             {
+                PipelineMetrics.RecordsAlreadyApplied.Add(1, new KeyValuePair<string, object?>("outputs", "delivered"));
                 replyTo.Tell(new RecordProcessed(record.Offset));
                 return;
             }
@@ -234,6 +237,7 @@ public abstract class EventSourcedEntity<TValue, TState, TEvent> : UntypedPersis
             if (record.Offset == last.Offset)
             {
                 // Applied, but the outputs may not have been delivered: emit them again, apply nothing.
+                PipelineMetrics.RecordsAlreadyApplied.Add(1, new KeyValuePair<string, object?>("outputs", "re-emitted"));
                 Emit(State, last.Events.Select(ReadEvent).ToList(), context);
                 Deliver(context, record.Offset, replyTo);
                 return;

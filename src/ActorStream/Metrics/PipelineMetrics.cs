@@ -22,6 +22,14 @@ internal static class PipelineMetrics
 
     public static readonly Counter<long> RecordsEmitted = Meter.CreateCounter<long>("actorstream.records.emitted", "records", "Records entities emitted to output topics");
 
+    /// <summary>
+    /// Redelivered records an event-sourced entity had applied before (after a crash, rebalance or
+    /// reprocessing): acknowledged without being applied again. Tag <c>outputs</c>: <c>delivered</c>
+    /// (nothing emitted) or <c>re-emitted</c> (the outputs may not have reached Kafka, so they were sent again).
+    /// </summary>
+    public static readonly Counter<long> RecordsAlreadyApplied = Meter.CreateCounter<long>("actorstream.records.already_applied", "records",
+        "Redelivered records an entity had already applied: acknowledged without applying them again");
+
     public static readonly UpDownCounter<long> InFlight = Meter.CreateUpDownCounter<long>("actorstream.records.in_flight", "records", "Records taken from Kafka and not yet acknowledged");
 
     public static readonly Histogram<double> ProcessingDuration = Meter.CreateHistogram<double>("actorstream.record.processing.duration", "s",

@@ -53,7 +53,7 @@ public sealed record EntityStoreSettings
 
     private static readonly string[] Keys = ["provider", "auto-initialize", "sqlite", "postgresql", "journal", "snapshot-store"];
     private static readonly string[] SqliteKeys = ["path", "busy-timeout"];
-    private static readonly string[] PostgresKeys = ["connection-string", "schema"];
+    private static readonly string[] PostgresKeys = ["connection-string", "schema", "idle-in-transaction-timeout"];
 
     /// <summary>The store.</summary>
     public PersistenceProvider Provider { get; init; } = PersistenceProvider.Sqlite;
@@ -73,6 +73,14 @@ public sealed record EntityStoreSettings
     /// <summary>The PostgreSQL schema of the tables.</summary>
     public string PostgresSchema { get; init; } = "public";
 
+    /// <summary>
+    /// PostgreSQL <c>idle_in_transaction_session_timeout</c> of the store's sessions (null: the server's).
+    /// A node frozen in the middle of a journal write (long GC or VM pause, SIGSTOP) keeps its
+    /// transaction open and its uniqueness locks held, which would block the new owner of its entities
+    /// until it wakes; the server aborts such a transaction after this time.
+    /// </summary>
+    public TimeSpan? PostgresIdleInTransactionTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The linq2db provider name for <see cref="Provider"/>.</summary>
     public string ProviderName => Provider == PersistenceProvider.Sqlite ? SqliteProviderName : PostgresProviderName;
 
@@ -86,7 +94,7 @@ public sealed record EntityStoreSettings
             Pooling = true,
             DefaultTimeout = (int)Math.Ceiling(SqliteBusyTimeout.TotalSeconds),
         }.ToString()
-        : PostgresConnectionString;
+        : WithSessionTimeout(PostgresConnectionString, PostgresIdleInTransactionTimeout);
 
     /// <summary>Reads <c>actorstream.persistence</c> of <paramref name="config"/> (reference defaults as fallback) and the environment.</summary>
     /// <exception cref="PersistenceConfigurationException">A value is missing or invalid; the message names the key.</exception>
@@ -164,8 +172,32 @@ public sealed record EntityStoreSettings
             }
         }
 
+        TimeSpan? idleInTransaction = TimeSpan.FromSeconds(10);
+        var idleRaw = section.GetString("postgresql.idle-in-transaction-timeout", "10s")?.Trim() ?? "";
+        if (idleRaw.Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            idleInTransaction = null;
+        }
+        else
+        {
+            try
+            {
+                idleInTransaction = section.GetTimeSpan("postgresql.idle-in-transaction-timeout", TimeSpan.FromSeconds(10), allowInfinite: false);
+            }
+            catch (Exception)
+            {
+                idleInTransaction = TimeSpan.Zero;
+            }
+
+            if (idleInTransaction < TimeSpan.FromSeconds(1))
+            {
+                throw new PersistenceConfigurationException($"{Path}.postgresql.idle-in-transaction-timeout", $"must be a duration >= 1s (e.g. 10s) or off, got '{idleRaw}'");
+            }
+        }
+
         return new EntityStoreSettings
         {
+            PostgresIdleInTransactionTimeout = idleInTransaction,
             Provider = provider,
             AutoInitialize = autoInitialize,
             SqlitePath = path,
@@ -182,6 +214,24 @@ public sealed record EntityStoreSettings
 
     /// <inheritdoc />
     public override string ToString() => $"EntityStoreSettings({Describe()}, auto-initialize={(AutoInitialize ? "on" : "off")})";
+
+    private static string WithSessionTimeout(string connectionString, TimeSpan? timeout)
+    {
+        if (timeout is null || string.IsNullOrWhiteSpace(connectionString))
+        {
+            return connectionString;
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.Options?.Contains("idle_in_transaction_session_timeout", StringComparison.Ordinal) == true)
+        {
+            return connectionString; // the operator's own setting wins
+        }
+
+        var option = $"-c idle_in_transaction_session_timeout={((long)timeout.Value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}";
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? option : $"{builder.Options} {option}";
+        return builder.ToString();
+    }
 
     private static string Redacted(string connectionString)
     {

@@ -118,6 +118,17 @@ public sealed class Pipeline
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, $"drain-pipeline-{settings.Name}", async () =>
         {
             var budget = shutdown.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone) - TimeSpan.FromMilliseconds(500);
+            if (shutdown.ShutdownReason is CoordinatedShutdown.ClusterDowningReason)
+            {
+                // Downed (e.g. by the split brain resolver after a pause): the other members already
+                // own this node's partitions and entities. Draining would process records beside the
+                // new owners and wait for acknowledgements from regions that are gone; stop at once
+                // and commit nothing — the new owners resume from the last commit.
+                system.Log.Warning("Pipeline {0}: this node was downed; stopping without draining (its partitions and entities moved to other members)", settings.Name);
+                await pipeline.AbortAsync().ConfigureAwait(false);
+                return Done.Instance;
+            }
+
             try
             {
                 await pipeline.StopAsync(budget > TimeSpan.Zero ? budget : TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
@@ -141,8 +152,14 @@ public sealed class Pipeline
     internal static ClusterShardingSettings ShardingSettings(ActorSystem system)
     {
         ClusterSharding.Get(system);
+        var handOff = system.Settings.Config.GetTimeSpan("actorstream.sharding.handoff-timeout", TimeSpan.FromSeconds(10), allowInfinite: false);
+        if (handOff <= TimeSpan.Zero)
+        {
+            throw new Akka.Configuration.ConfigurationException($"actorstream.sharding.handoff-timeout: must be a duration > 0, got '{handOff}'");
+        }
+
         return ClusterShardingSettings.Create(
-            Akka.Configuration.ConfigurationFactory.ParseString("passivate-idle-entity-after = off\nremember-entities = off")
+            Akka.Configuration.ConfigurationFactory.ParseString($"passivate-idle-entity-after = off\nremember-entities = off\nhandoff-timeout = {(long)handOff.TotalMilliseconds}ms")
                 .WithFallback(system.Settings.Config.GetConfig("akka.cluster.sharding")),
             system.Settings.Config.GetConfig("akka.cluster.singleton"));
     }
@@ -157,6 +174,39 @@ public sealed class Pipeline
         lock (_stopGate)
         {
             return _stopping ??= StopCoreAsync(timeout);
+        }
+    }
+
+    /// <summary>
+    /// True when the pipeline was stopped without draining because the cluster downed this node: its
+    /// in-flight records were abandoned and nothing more was committed (the new owners redo them).
+    /// </summary>
+    public bool StoppedWithoutDrain { get; private set; }
+
+    /// <summary>Immediate stop: intake ends, in-flight records are abandoned, nothing more is committed.</summary>
+    internal Task AbortAsync()
+    {
+        lock (_stopGate)
+        {
+            if (_stopping is null)
+            {
+                StoppedWithoutDrain = true;
+                _stopping = AbortCoreAsync();
+            }
+
+            return _stopping;
+        }
+    }
+
+    private async Task AbortCoreAsync()
+    {
+        try
+        {
+            await Control.Shutdown().ConfigureAwait(false);
+        }
+        finally
+        {
+            _deadLetters.Tell(PoisonPill.Instance);
         }
     }
 

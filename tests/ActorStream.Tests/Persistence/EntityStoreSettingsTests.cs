@@ -26,8 +26,22 @@ public sealed class EntityStoreSettingsTests
             actorstream.persistence { provider = postgresql, postgresql.connection-string = "Host=db;Database=x;Username=u;Password=secret" }
             """));
         Assert.Equal(PersistenceProvider.PostgreSql, settings.Provider);
-        Assert.Equal("Host=db;Database=x;Username=u;Password=secret", settings.ConnectionString);
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder(settings.ConnectionString);
+        Assert.Equal(("db", "x", "u", "secret"), (connection.Host, connection.Database, connection.Username, connection.Password));
         Assert.DoesNotContain("secret", settings.Describe());
+    }
+
+    [Fact]
+    public void PostgreSQL_sessions_get_an_idle_in_transaction_timeout_so_a_frozen_node_cannot_hold_journal_locks()
+    {
+        static string? Options(string hocon) => new Npgsql.NpgsqlConnectionStringBuilder(EntityStoreSettings.FromConfig(ConfigurationFactory.ParseString(
+            "actorstream.persistence { provider = postgresql, postgresql.connection-string = \"Host=db;Database=x;Options='-c search_path=app'\" }\n" + hocon)).ConnectionString).Options;
+
+        Assert.Equal("-c search_path=app -c idle_in_transaction_session_timeout=10000", Options(""));
+        Assert.Equal("-c search_path=app -c idle_in_transaction_session_timeout=3000", Options("actorstream.persistence.postgresql.idle-in-transaction-timeout = 3s"));
+        Assert.Equal("-c search_path=app", Options("actorstream.persistence.postgresql.idle-in-transaction-timeout = off"));
+        var ex = Assert.Throws<PersistenceConfigurationException>(() => Options("actorstream.persistence.postgresql.idle-in-transaction-timeout = 100ms"));
+        Assert.Equal("actorstream.persistence.postgresql.idle-in-transaction-timeout: must be a duration >= 1s (e.g. 10s) or off, got '100ms'", ex.Message);
     }
 
     [Theory]

@@ -10,7 +10,9 @@ namespace ActorStream.Internal.Hosting;
 
 /// <summary>
 /// One per entity id (a sharded entity): hands the entity's records to the user's entity actor one
-/// at a time, in arrival (= offset) order, and supervises it. On failure the pipeline's supervision
+/// at a time, in offset order — a record waits until the key's previous unacknowledged record (as
+/// its partition stream saw it when sending) is completed, so a delivery lost on the way and re-sent
+/// later is never overtaken — and supervises it. On failure the pipeline's supervision
 /// decides: retry (the entity actor is recreated after an exponential backoff and gets the same
 /// record again, while later records of this key wait), dead-letter (the record goes to the DLQ and
 /// is acknowledged once the broker acknowledged the dead letter), or stop (the pipeline halts on
@@ -26,7 +28,7 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
     private readonly PipelineSettings _settings;
     private readonly EntityRegistration _entity;
     private readonly IActorRef _deadLetters;
-    private readonly Queue<DeliverRecord> _queue = new();
+    private readonly List<DeliverRecord> _queue = new();
     private readonly Dictionary<int, long> _completed = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private DeliverRecord? _current;
@@ -154,15 +156,26 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
             return;
         }
 
-        if (_queue.Any(q => q.Record.Partition == record.Partition && q.Record.Offset == record.Offset))
+        var queued = _queue.FindIndex(q => q.Record.Partition == record.Partition && q.Record.Offset == record.Offset);
+        if (queued >= 0)
         {
-            return;
+            // Re-sent while waiting here: keep the newest copy (its predecessor may have been acknowledged meanwhile).
+            _queue[queued] = delivery;
+        }
+        else
+        {
+            _queue.Add(delivery);
         }
 
-        _queue.Enqueue(delivery);
         TryStart();
     }
 
+    /// <summary>
+    /// Starts the next record: the lowest offset whose predecessor of this key (<see cref="DeliverRecord.Previous"/>)
+    /// is completed. A record whose predecessor has not arrived waits, however long it has been here:
+    /// handling it first would break the key's order, and a lost predecessor is re-sent by its partition
+    /// stream after ack-timeout.
+    /// </summary>
     private void TryStart()
     {
         if (_current is not null || _queue.Count == 0)
@@ -170,10 +183,46 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
             return;
         }
 
-        _current = _queue.Dequeue();
+        // Per partition only its lowest queued offset may go next (records of other partitions — a
+        // pipeline with several topics — are independent of it).
+        if (_queue.Count == 1)
+        {
+            if (!IsReady(_queue[0]))
+            {
+                return;
+            }
+
+            _current = _queue[0];
+            _queue.Clear();
+            _attempt = 1;
+            Send();
+            return;
+        }
+
+        var lowest = new Dictionary<int, long>();
+        foreach (var queued in _queue)
+        {
+            if (!lowest.TryGetValue(queued.Record.Partition, out var offset) || queued.Record.Offset < offset)
+            {
+                lowest[queued.Record.Partition] = queued.Record.Offset;
+            }
+        }
+
+        var next = _queue.FindIndex(q => q.Record.Offset == lowest[q.Record.Partition] && IsReady(q));
+        if (next < 0)
+        {
+            return;
+        }
+
+        var chosen = _queue[next];
+        _queue.RemoveAt(next);
+        _current = chosen;
         _attempt = 1;
         Send();
     }
+
+    private bool IsReady(DeliverRecord delivery) =>
+        delivery.Previous < 0 || (_completed.TryGetValue(delivery.Record.Partition, out var done) && done >= delivery.Previous);
 
     private void Send()
     {

@@ -6,8 +6,13 @@ namespace ActorStream.Internal.Protocol;
 /// <summary>Routes a message to the entity <see cref="EntityId"/> in shard <see cref="ShardId"/> (= the Kafka partition).</summary>
 internal sealed record ShardEnvelope(string ShardId, string EntityId, object Message);
 
-/// <summary>Partition stage → entity host: handle this record, then acknowledge to <see cref="ReplyTo"/>.</summary>
-internal sealed record DeliverRecord(string EntityId, KafkaRecord Record, object? Value, IActorRef ReplyTo);
+/// <summary>
+/// Partition stage → entity host: handle this record, then acknowledge to <see cref="ReplyTo"/>.
+/// <see cref="Previous"/> is the offset of the nearest earlier record of the same key and partition
+/// that was not acknowledged when this was sent (-1: none): the host completes that one first, so
+/// that a delivery lost on the way (a node crashed or froze) and re-sent later cannot be overtaken.
+/// </summary>
+internal sealed record DeliverRecord(string EntityId, KafkaRecord Record, object? Value, IActorRef ReplyTo, long Previous = -1);
 
 /// <summary>How a record was completed.</summary>
 internal enum AckOutcome

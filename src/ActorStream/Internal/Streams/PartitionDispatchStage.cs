@@ -65,6 +65,11 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
         private readonly Queue<(long Offset, CommittableOffset Committable)> _offsets = new();
         private readonly Dictionary<long, Pending> _pending = new();
 
+        // Unacknowledged offsets per entity key, to tell each delivery which earlier record of its key
+        // must be completed first: the entity host may receive them out of order (a delivery lost with
+        // a crashed or frozen node is re-sent only after ack-timeout, while later ones take the new route).
+        private readonly Dictionary<string, SortedSet<long>> _unackedByKey = new();
+
         // Records waiting for their schema (value-format json-schema / json-validated), in offset
         // order: while the head waits, later records of the partition queue behind it (key order).
         private readonly Queue<Waiting> _waiting = new();
@@ -178,6 +183,7 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
                 }
 
                 _pending.Clear();
+                _unackedByKey.Clear();
             }
         }
 
@@ -309,7 +315,34 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
                 _stage._region.Tell(new ShardEnvelope(
                     pending.Record.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     pending.EntityId,
-                    new DeliverRecord(pending.EntityId, pending.Record, pending.Value, _self)));
+                    new DeliverRecord(pending.EntityId, pending.Record, pending.Value, _self, Previous(pending))));
+            }
+        }
+
+        /// <summary>
+        /// Registers <paramref name="pending"/> as unacknowledged for its key and returns the nearest
+        /// earlier unacknowledged offset of the same key (-1: none). Computed again on every re-send, so
+        /// a predecessor acknowledged meanwhile no longer holds the record back.
+        /// </summary>
+        private long Previous(Pending pending)
+        {
+            if (!_unackedByKey.TryGetValue(pending.EntityId, out var offsets))
+            {
+                offsets = new SortedSet<long>();
+                _unackedByKey[pending.EntityId] = offsets;
+            }
+
+            offsets.Add(pending.Record.Offset);
+            var earlier = offsets.GetViewBetween(long.MinValue, pending.Record.Offset - 1);
+            return earlier.Count == 0 ? -1 : earlier.Max;
+        }
+
+        private void Unregister(Pending done)
+        {
+            if (done.FailureStage is null && _unackedByKey.TryGetValue(done.EntityId, out var offsets)
+                && offsets.Remove(done.Record.Offset) && offsets.Count == 0)
+            {
+                _unackedByKey.Remove(done.EntityId);
             }
         }
 
@@ -339,6 +372,8 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
             {
                 return;
             }
+
+            Unregister(done);
 
             var pipelineTag = new KeyValuePair<string, object?>("pipeline", _stage._settings.Name);
             PipelineMetrics.InFlight.Add(-1, pipelineTag);
