@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
+using Akka.Management.Cluster.Bootstrap;
 using ActorStream.Entities;
 using ActorStream.Host.Http;
 using ActorStream.Kafka.Settings;
@@ -76,6 +77,8 @@ internal sealed class ActorStreamNode
         }
 
         var http = HttpSettings.Create(config);
+        var formation = ClusterFormationSettings.Create(config);
+        RemoteTls.Validate(config);
         var registry = new EntityRegistry();
         RegisterBuiltInEntities(registry);
         foreach (var pipeline in pipelines.Where(p => !registry.Contains(p.Entity)))
@@ -133,6 +136,7 @@ internal sealed class ActorStreamNode
             : ConfigurationFactory.ParseString($"actorstream.schema-registry.url = \"{RegistryUrl(schemaRegistry)}\"");
 
         var effective = ConfigurationFactory.ParseString($"actorstream.kafka.bootstrap-servers = \"{bootstrap}\"")
+            .WithFallback(formation.AkkaConfig())
             .WithFallback(registryOverrides)
             .WithFallback(persistenceOverrides)
             .WithFallback(config)
@@ -159,23 +163,20 @@ internal sealed class ActorStreamNode
         }
 
         var system = ActorSystem.Create("actorstream", effective);
+        ManagementEndpoint? management = null;
         try
         {
             var cluster = Cluster.Get(system);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
-            var seeds = effective.GetStringList("akka.cluster.seed-nodes");
-            if (seeds.Count == 0)
-            {
-                cluster.Join(cluster.SelfAddress);
-            }
+            management = StartFormation(system, formation, logger);
 
             // Pipelines start once this node is an Up member, so shards can be allocated at once.
             var joinTimeout = NodeConfig.JoinTimeout(effective);
             if (!up.Task.Wait(joinTimeout))
             {
                 throw new NodeConfigException(
-                    $"the node did not become an Up cluster member within actorstream.node.join-timeout ({joinTimeout}); seed nodes: {(seeds.Count == 0 ? "(self)" : string.Join(", ", seeds))}");
+                    $"the node did not become an Up cluster member within actorstream.node.join-timeout ({joinTimeout}); {formation.Describe()}");
             }
 
             ActorStreamExtension.Get(system).Configure(entities: registry);
@@ -197,6 +198,7 @@ internal sealed class ActorStreamNode
         catch (Exception ex)
         {
             system.Terminate().Wait(TimeSpan.FromSeconds(10));
+            management?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             schemaRegistry?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             kafka?.Dispose();
             DeleteTemporaryState(temporaryState);
@@ -210,6 +212,42 @@ internal sealed class ActorStreamNode
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Seed-nodes formation: Akka.Cluster joins the configured seed nodes by itself; without any, the
+    /// node joins itself. Bootstrap: the management endpoint (<see cref="ManagementEndpoint"/>) serves
+    /// this node's contact point and Akka.Management's Cluster Bootstrap discovers the others; the
+    /// node with the lowest contact point forms the cluster once the required number of contact
+    /// points answered, the rest join it.
+    /// </summary>
+    /// <returns>The management endpoint (bootstrap), which coordinated shutdown stops; else null.</returns>
+    private static ManagementEndpoint? StartFormation(ActorSystem system, ClusterFormationSettings formation, ILogger logger)
+    {
+        var cluster = Cluster.Get(system);
+        if (formation.Mode == FormationMode.SeedNodes)
+        {
+            if (formation.SeedNodes.Count == 0)
+            {
+                cluster.Join(cluster.SelfAddress);
+            }
+
+            logger.LogInformation("Cluster formation: {Formation}", formation.Describe());
+            return null;
+        }
+
+        if (formation.Discovery == DiscoveryMethod.Config && !formation.ListsItself)
+        {
+            // Legitimate for a node that joins an existing cluster, but then it can never be the one
+            // that forms it; most often this is a hostname that differs from the list (localhost vs 127.0.0.1).
+            logger.LogWarning("This node's management endpoint {Host}:{Port} is not among {Key}; it can join a cluster the listed nodes formed, but never form one itself",
+                formation.ManagementHostname, formation.ManagementPort, ClusterFormationSettings.ContactPointsKey);
+        }
+
+        var endpoint = ManagementEndpoint.StartAsync(system, formation).GetAwaiter().GetResult();
+        ClusterBootstrap.Get(system).Start().GetAwaiter().GetResult();
+        logger.LogInformation("Cluster formation: {Formation}; management endpoint at {Url}", formation.Describe(), endpoint.SelfContactPoint);
+        return endpoint;
     }
 
     /// <summary>Graceful stop: every pipeline stops intake, drains and commits; then the system and broker stop.</summary>

@@ -46,7 +46,10 @@ internal static class NodeConfig
         return config;
     }
 
-    /// <summary>Seed nodes and remoting address from the environment (they sit between the file and <c>--set</c>).</summary>
+    /// <summary>
+    /// Seed nodes, remoting address and cluster formation (management endpoint, discovery) from the
+    /// environment (they sit between the file and <c>--set</c>).
+    /// </summary>
     /// <exception cref="NodeConfigException">A variable has an invalid value (the message names it).</exception>
     public static Config ClusterEnvironment()
     {
@@ -54,10 +57,12 @@ internal static class NodeConfig
         if (Environment.GetEnvironmentVariable(SeedNodesVariable) is { Length: > 0 } seeds)
         {
             var list = seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var bad = list.FirstOrDefault(s => !s.StartsWith("akka.tcp://", StringComparison.Ordinal) || !Uri.TryCreate(s, UriKind.Absolute, out var u) || u.Port <= 0);
+            // akka.ssl.tcp:// is the scheme of nodes with remoting TLS on (enable-ssl).
+            var bad = list.FirstOrDefault(s => !(s.StartsWith("akka.tcp://", StringComparison.Ordinal) || s.StartsWith("akka.ssl.tcp://", StringComparison.Ordinal))
+                || !Uri.TryCreate(s, UriKind.Absolute, out var u) || u.Port <= 0);
             if (bad is not null)
             {
-                throw new NodeConfigException($"{SeedNodesVariable}: '{bad}' is not a seed node address; expected akka.tcp://<system>@<host>:<port>, comma-separated");
+                throw new NodeConfigException($"{SeedNodesVariable}: '{bad}' is not a seed node address; expected akka.tcp://<system>@<host>:<port> (akka.ssl.tcp:// with remoting TLS), comma-separated");
             }
 
             lines.Add($"akka.cluster.seed-nodes = [{string.Join(", ", list.Select(s => $"\"{s}\""))}]");
@@ -78,10 +83,90 @@ internal static class NodeConfig
             lines.Add($"akka.remote.dot-netty.tcp.port = {port}");
         }
 
+        FormationEnvironment(lines);
         return lines.Count == 0 ? ConfigurationFactory.Empty : ConfigurationFactory.ParseString(string.Join("\n", lines));
     }
 
-    /// <summary>Comma-separated seed node addresses (akka.tcp://actorstream@host:port).</summary>
+    /// <summary>Formation choice, management endpoint and discovery settings from the environment.</summary>
+    private static void FormationEnvironment(List<string> lines)
+    {
+        static string? Read(string variable) =>
+            Environment.GetEnvironmentVariable(variable) is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+
+        if (Read(FormationVariable) is { } formation)
+        {
+            if (!ClusterFormationSettings.Formations.ContainsKey(formation))
+            {
+                throw new NodeConfigException($"{FormationVariable}: '{formation}' is not a formation; allowed: {string.Join(", ", ClusterFormationSettings.Formations.Keys)}");
+            }
+
+            lines.Add($"{ClusterFormationSettings.FormationKey} = {Quote(formation)}");
+        }
+
+        if (Read(ManagementHostnameVariable) is { } managementHost)
+        {
+            lines.Add($"{ClusterFormationSettings.ManagementHostnameKey} = {Quote(managementHost)}");
+        }
+
+        if (Read(ManagementPortVariable) is { } managementPort)
+        {
+            if (!int.TryParse(managementPort, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            {
+                throw new NodeConfigException($"{ManagementPortVariable}: must be 1 to 65535 (peers probe the fixed port discovery returns); got '{managementPort}'");
+            }
+
+            lines.Add($"{ClusterFormationSettings.ManagementPortKey} = {port}");
+        }
+
+        if (Read(DiscoveryMethodVariable) is { } method)
+        {
+            if (!ClusterFormationSettings.DiscoveryMethods.ContainsKey(method))
+            {
+                throw new NodeConfigException($"{DiscoveryMethodVariable}: '{method}' is not a discovery method; allowed: {string.Join(", ", ClusterFormationSettings.DiscoveryMethods.Keys)}");
+            }
+
+            lines.Add($"{ClusterFormationSettings.DiscoveryMethodKey} = {Quote(method)}");
+        }
+
+        if (Read(ServiceNameVariable) is { } serviceName)
+        {
+            lines.Add($"{ClusterFormationSettings.ServiceNameKey} = {Quote(serviceName)}");
+        }
+
+        if (Read(RequiredContactPointsVariable) is { } requiredText)
+        {
+            if (!int.TryParse(requiredText, NumberStyles.None, CultureInfo.InvariantCulture, out var required) || required < 1)
+            {
+                throw new NodeConfigException($"{RequiredContactPointsVariable}: must be a whole number of at least 1; got '{requiredText}'");
+            }
+
+            lines.Add($"{ClusterFormationSettings.RequiredContactPointsKey} = {required}");
+        }
+
+        if (Read(ContactPointsVariable) is { } contactPoints)
+        {
+            var list = contactPoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => ClusterFormationSettings.ParseContactPoint(p, ContactPointsVariable))
+                .Select(p => Quote($"{p.Host}:{p.Port}"));
+            lines.Add($"{ClusterFormationSettings.ContactPointsKey} = [{string.Join(", ", list)}]");
+        }
+
+        if (Read(KubernetesNamespaceVariable) is { } ns)
+        {
+            lines.Add($"{ClusterFormationSettings.KubernetesNamespaceKey} = {Quote(ns)}");
+        }
+
+        if (Read(PodLabelSelectorVariable) is { } selector)
+        {
+            lines.Add($"{ClusterFormationSettings.PodLabelSelectorKey} = {Quote(selector)}");
+        }
+    }
+
+    /// <summary>A HOCON quoted string.</summary>
+    public static string Quote(string value) =>
+        "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>Comma-separated seed node addresses (akka.tcp://actorstream@host:port; akka.ssl.tcp:// with TLS).</summary>
     public const string SeedNodesVariable = "ACTORSTREAM_SEED_NODES";
 
     /// <summary>The host name other nodes reach this node's remoting at.</summary>
@@ -89,6 +174,33 @@ internal static class NodeConfig
 
     /// <summary>The remoting port.</summary>
     public const string RemotePortVariable = "ACTORSTREAM_REMOTE_PORT";
+
+    /// <summary><c>seed-nodes</c> or <c>bootstrap</c> (actorstream.cluster.formation).</summary>
+    public const string FormationVariable = "ACTORSTREAM_CLUSTER_FORMATION";
+
+    /// <summary>The host name peers reach this node's Akka.Management endpoint at.</summary>
+    public const string ManagementHostnameVariable = "ACTORSTREAM_MANAGEMENT_HOSTNAME";
+
+    /// <summary>The Akka.Management HTTP port.</summary>
+    public const string ManagementPortVariable = "ACTORSTREAM_MANAGEMENT_PORT";
+
+    /// <summary><c>config</c> or <c>kubernetes-api</c>.</summary>
+    public const string DiscoveryMethodVariable = "ACTORSTREAM_DISCOVERY_METHOD";
+
+    /// <summary>The service name looked up in discovery.</summary>
+    public const string ServiceNameVariable = "ACTORSTREAM_BOOTSTRAP_SERVICE_NAME";
+
+    /// <summary>How many contact points must be confirmed before a new cluster forms.</summary>
+    public const string RequiredContactPointsVariable = "ACTORSTREAM_REQUIRED_CONTACT_POINTS";
+
+    /// <summary>Comma-separated host:port management endpoints (config discovery).</summary>
+    public const string ContactPointsVariable = "ACTORSTREAM_CONTACT_POINTS";
+
+    /// <summary>The namespace whose pods Kubernetes discovery lists.</summary>
+    public const string KubernetesNamespaceVariable = "ACTORSTREAM_KUBERNETES_NAMESPACE";
+
+    /// <summary>The pod label selector for Kubernetes discovery (<c>{0}</c> = service name).</summary>
+    public const string PodLabelSelectorVariable = "ACTORSTREAM_KUBERNETES_POD_LABEL_SELECTOR";
 
     /// <summary><c>include "other.conf"</c> resolves relative to the including file (depth-limited).</summary>
     private static Func<string, Akka.Configuration.Hocon.HoconRoot> Includes(string directory, int depth) => name =>
