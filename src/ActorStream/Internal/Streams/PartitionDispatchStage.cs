@@ -81,6 +81,7 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
         private Monitoring.PipelineMonitoring? _monitoring;
         private TaskCompletionSource? _drained;
         private (string Topic, int Partition)? _partition;
+        private Akka.Cluster.Cluster? _cluster;
 
         public Logic(PartitionDispatchStage stage)
             : base(stage.Shape)
@@ -112,6 +113,12 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
             }
 
             _log = Logging.GetLogger(((ActorMaterializer)Materializer).System, "ActorStream.Pipeline");
+            if (((ActorMaterializer)Materializer).System is ExtendedActorSystem { Provider: Akka.Cluster.IClusterActorRefProvider } clustered)
+            {
+                _cluster = Akka.Cluster.Cluster.Get(clustered);
+                _cluster.Subscribe(_self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(Akka.Cluster.ClusterEvent.MemberRemoved));
+            }
+
             var tick = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _stage._settings.AckTimeout.Ticks / 4));
             ScheduleRepeatedly(AckTimer, tick);
             _monitoring = Monitoring.PipelineMonitoring.Get(((ActorMaterializer)Materializer).System);
@@ -153,6 +160,7 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
 
         public override void PostStop()
         {
+            _cluster?.Unsubscribe(_self);
             _drained?.TrySetResult();
             _fetchCancellation.Cancel();
             _fetchCancellation.Dispose();
@@ -320,6 +328,29 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
         }
 
         /// <summary>
+        /// A member left or was downed: deliveries that went to its shard region are gone with it. Send
+        /// every unacknowledged record again now, rather than after ack-timeout; the shards have new
+        /// homes, and a host that already has a record ignores the copy (or acknowledges it as done).
+        /// </summary>
+        private void ResendAfterMemberRemoved(Address member)
+        {
+            var resend = _pending.Values.Where(p => p.FailureStage is null).OrderBy(p => p.Record.Offset).ToList();
+            if (resend.Count == 0)
+            {
+                return;
+            }
+
+            _log.Info("Pipeline {0}: member {1} was removed; re-sending {2} unacknowledged record(s) of {3}[{4}]",
+                _stage._settings.Name, member, resend.Count, resend[0].Record.Topic, resend[0].Record.Partition);
+            var now = DateTime.UtcNow;
+            foreach (var pending in resend)
+            {
+                pending.SentAt = now;
+                Dispatch(pending);
+            }
+        }
+
+        /// <summary>
         /// Registers <paramref name="pending"/> as unacknowledged for its key and returns the nearest
         /// earlier unacknowledged offset of the same key (-1: none). Computed again on every re-send, so
         /// a predecessor acknowledged meanwhile no longer holds the record back.
@@ -359,6 +390,9 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
                 case SchemaFetched fetched:
                     _fetching.Remove(fetched.Key);
                     DrainWaiting();
+                    break;
+                case Akka.Cluster.ClusterEvent.MemberRemoved removed:
+                    ResendAfterMemberRemoved(removed.Member.Address);
                     break;
                 case EntityHalted halted:
                     FailStage(new Pipelines.PipelineHaltedException(_stage._settings.Name, halted.Record, halted.EntityId, halted.Error));
