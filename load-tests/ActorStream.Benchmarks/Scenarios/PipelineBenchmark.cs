@@ -340,7 +340,8 @@ public sealed class PipelineBenchmark : IBenchmark
                 await pipeline.StopAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
                 var drainMs = drain.Elapsed.TotalMilliseconds;
                 var committed = TopicData.Committed(context.BootstrapServers, settings.GroupId, context.Ends.Keys);
-                var allCommitted = context.Ends.All(e => committed.TryGetValue(e.Key, out var c) && c == e.Value);
+                // A partition without records (few keys over many partitions) has nothing to commit.
+                var allCommitted = context.Ends.All(e => e.Value == 0 || (committed.TryGetValue(e.Key, out var c) && c == e.Value));
                 return new VariantRun(sample, new Dictionary<string, object>
                 {
                     ["retained_bytes_per_entity"] = live == 0 ? 0.0 : (double)(after - before) / live,

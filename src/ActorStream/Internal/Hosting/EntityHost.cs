@@ -164,7 +164,14 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
         }
         else
         {
-            _queue.Add(delivery);
+            // Kept in offset order; records usually arrive in order, so this is an append.
+            var at = _queue.Count;
+            while (at > 0 && _queue[at - 1].Record.Offset > record.Offset)
+            {
+                at--;
+            }
+
+            _queue.Insert(at, delivery);
         }
 
         TryStart();
@@ -183,32 +190,28 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
             return;
         }
 
-        // Per partition only its lowest queued offset may go next (records of other partitions — a
-        // pipeline with several topics — are independent of it).
-        if (_queue.Count == 1)
+        // The queue is in offset order, so the first record of each partition is that partition's
+        // lowest; only it may go next (records of other partitions — a pipeline with several topics —
+        // are independent of it).
+        var next = -1;
+        HashSet<int>? seen = null;
+        for (var i = 0; i < _queue.Count; i++)
         {
-            if (!IsReady(_queue[0]))
+            var partition = _queue[i].Record.Partition;
+            if (i > 0 && (seen ??= [_queue[0].Record.Partition]).Contains(partition))
             {
-                return;
+                continue;
             }
 
-            _current = _queue[0];
-            _queue.Clear();
-            _attempt = 1;
-            Send();
-            return;
-        }
-
-        var lowest = new Dictionary<int, long>();
-        foreach (var queued in _queue)
-        {
-            if (!lowest.TryGetValue(queued.Record.Partition, out var offset) || queued.Record.Offset < offset)
+            if (IsReady(_queue[i]))
             {
-                lowest[queued.Record.Partition] = queued.Record.Offset;
+                next = i;
+                break;
             }
+
+            seen?.Add(partition);
         }
 
-        var next = _queue.FindIndex(q => q.Record.Offset == lowest[q.Record.Partition] && IsReady(q));
         if (next < 0)
         {
             return;
