@@ -78,9 +78,11 @@ public sealed class AddActorStreamTests : IDisposable
                 .Retry(4, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.1)
                 .OnException<TimeoutException>(SupervisionDecision.Retry)
                 .OnException<FormatException>(SupervisionDecision.DeadLetter)
-                .EmitTo("orders.out"));
+                .EmitTo("orders.out")
+                .OffsetOutOfRange(PipelineOffsetOutOfRange.Latest));
         var config = Akka.Configuration.ConfigurationFactory.ParseString("""
             actorstream.pipeline-defaults.ack-timeout = 45s
+            actorstream.pipeline-defaults.critical = on
             actorstream.pipelines.orders {
               topic = "orders"
               group-id = "orders-v2"
@@ -92,12 +94,16 @@ public sealed class AddActorStreamTests : IDisposable
                 "System.FormatException" = dead-letter
               }
               emit-topics = ["orders.out"]
+              offset-out-of-range = latest
             }
             """);
 
         var fromCode = Internal.NodeStartup.ResolveSettings(config, builder).Single().Settings;
         var fromConfig = PipelineSettings.FromConfig(config).Single();
         Assert.Equal(fromConfig, fromCode);
+
+        // critical comes to the code-declared pipeline from the application's pipeline-defaults.
+        Assert.Equal((true, PipelineOffsetOutOfRange.Latest), (fromCode.Critical, fromCode.OffsetOutOfRange));
     }
 
     [Fact]

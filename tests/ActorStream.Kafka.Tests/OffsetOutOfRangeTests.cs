@@ -124,9 +124,11 @@ public class UnknownTopicTests : KafkaSpec
     }
 
     [Fact]
-    public async Task A_topic_created_within_the_timeout_is_consumed()
+    public async Task A_topic_created_within_the_timeout_is_announced_as_unavailable_then_available_and_consumed()
     {
         var late = $"late-{Guid.NewGuid():N}"[..20];
+        var events = CreateTestProbe();
+        Sys.EventStream.Subscribe(events.Ref, typeof(TopicAvailabilityChanged));
         var (control, first) = KafkaConsumer.PlainSource(
                 ConsumerSettings($"g-{Guid.NewGuid():N}").WithUnknownTopicTimeout(TimeSpan.FromSeconds(30)).WithProperty("allow.auto.create.topics", "false"),
                 Subscriptions.Topics(late))
@@ -134,10 +136,40 @@ public class UnknownTopicTests : KafkaSpec
             .ToMaterialized(Sink.First<ConsumeResult<string, string>>(), Keep.Both)
             .Run(Materializer);
 
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        var unavailable = await events.ExpectMsgAsync<TopicUnavailable>(TimeSpan.FromSeconds(20));
+        Assert.Equal((late, ErrorCode.UnknownTopicOrPart, TimeSpan.FromSeconds(30)), (unavailable.Topic, unavailable.Code, unavailable.FailAfter));
         Kafka.CreateTopic(late, 1);
         ProduceRaw(late, 1, keys: 1);
+        Assert.Equal(late, (await events.ExpectMsgAsync<TopicAvailable>(TimeSpan.FromSeconds(30))).Topic);
         Assert.Equal(late, (await first.WaitAsync(TimeSpan.FromSeconds(45))).Topic);
+        await control.Shutdown().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_topic_losing_its_leader_while_consumed_is_announced_and_its_return_too()
+    {
+        var topic = $"lead-{Guid.NewGuid():N}"[..20];
+        Kafka.CreateTopic(topic, 1);
+        var events = CreateTestProbe();
+        Sys.EventStream.Subscribe(events.Ref, typeof(TopicAvailabilityChanged));
+        Sys.EventStream.Subscribe(events.Ref, typeof(PartitionsAssigned));
+        var (control, done) = KafkaConsumer.PlainSource(
+                ConsumerSettings($"g-{Guid.NewGuid():N}").WithUnknownTopicTimeout(TimeSpan.FromSeconds(60)).WithProperty("topic.metadata.refresh.interval.ms", "500"),
+                Subscriptions.Topics(topic))
+            .ToMaterialized(Sink.Ignore<ConsumeResult<string, string>>(), Keep.Both)
+            .Run(Materializer);
+        await events.ExpectMsgAsync<PartitionsAssigned>(TimeSpan.FromSeconds(30));
+
+        Kafka.SetTopicError(topic, ErrorCode.LeaderNotAvailable);
+        var unavailable = await events.FishForMessageAsync<TopicUnavailable>(_ => true, TimeSpan.FromSeconds(30));
+        // librdkafka 2.16 reports a subscribed topic whose metadata carries LEADER_NOT_AVAILABLE as
+        // "Subscribed topic not available: ...: Unknown topic or partition"; accept either code.
+        Assert.Equal(topic, unavailable.Topic);
+        Assert.Contains(unavailable.Code, new[] { ErrorCode.LeaderNotAvailable, ErrorCode.UnknownTopicOrPart });
+
+        Kafka.SetTopicError(topic, ErrorCode.NoError);
+        Assert.Equal(topic, (await events.FishForMessageAsync<TopicAvailable>(_ => true, TimeSpan.FromSeconds(30))).Topic);
+        Assert.False(done.IsCompleted);
         await control.Shutdown().WaitAsync(TimeSpan.FromSeconds(30));
     }
 }

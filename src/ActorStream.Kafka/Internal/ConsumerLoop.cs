@@ -20,6 +20,8 @@ internal sealed class ConsumerLoop : ICommitTarget
     private bool _disposeSkipped;
     private readonly Dictionary<string, DateTime> _unavailableSince = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Confluent.Kafka.Error> _unavailableReason = new(StringComparer.Ordinal);
+    private IAdminClient? _metadata;
+    private DateTime _nextAvailabilityCheck;
     private readonly Subscription _subscription;
     private readonly ILoggingAdapter _log;
     private readonly EventStream? _events;
@@ -199,11 +201,16 @@ internal sealed class ConsumerLoop : ICommitTarget
                 {
                     record = _consumer.Consume(_options.PollTimeout);
                 }
+                catch (ConsumeException ex) when (ex.Error.Code == ErrorCode.Local_AutoOffsetReset)
+                {
+                    OnFetchOutOfRange(ex);
+                    continue;
+                }
                 catch (ConsumeException ex) when (!ex.Error.IsFatal)
                 {
                     // Consumer-level errors surface here too (e.g. a subscribed topic that does not
                     // exist yet); they are conditions to report or wait out, not a reason to stop.
-                    if (!TopicUnavailable(ex.Error))
+                    if (!TopicUnavailable(ex.Error, ex.ConsumerRecord?.Topic))
                     {
                         _log.Warning("Consumer {0}: {1}: {2}", ConsumerId, ex.Error.Code, ex.Error.Reason);
                     }
@@ -213,6 +220,7 @@ internal sealed class ConsumerLoop : ICommitTarget
 
                 if (_unavailableSince.Count > 0)
                 {
+                    CheckUnavailableTopics();
                     FailIfUnavailableTooLong();
                 }
 
@@ -253,6 +261,10 @@ internal sealed class ConsumerLoop : ICommitTarget
         {
             _closeCompleted = true;
             _commits.Stop();
+
+            // A dependent client only borrows the consumer's handle; drop it before the handle goes.
+            _metadata?.Dispose();
+            _metadata = null;
             try
             {
                 if (!_disposeSkipped)
@@ -274,6 +286,15 @@ internal sealed class ConsumerLoop : ICommitTarget
     {
         var config = new Dictionary<string, string>(_options.ClientConfig);
         config.TryAdd("client.id", ConsumerId);
+        if (_options.OffsetOutOfRange != OffsetOutOfRangePolicy.Reset)
+        {
+            // Otherwise librdkafka resets a fetch position that fell out of range while consuming
+            // silently; with error it reports Local_AutoOffsetReset and the policy decides
+            // (OnFetchOutOfRange). Partitions without a committed offset are started explicitly at
+            // the configured auto.offset.reset (StartOffsetWhenNoCommit), so they never hit it.
+            config["auto.offset.reset"] = "error";
+        }
+
         return new ConsumerBuilder<byte[], byte[]>(config)
             .SetPartitionsAssignedHandler((consumer, partitions) =>
             {
@@ -291,7 +312,7 @@ internal sealed class ConsumerLoop : ICommitTarget
                     _closeRequested = true;
                     _listener.OnFailed(new KafkaException(error));
                 }
-                else if (TopicUnavailable(error))
+                else if (TopicUnavailable(error, topic: null))
                 {
                     // Logged once per outage with what to check; fails the source past the timeout.
                 }
@@ -323,27 +344,101 @@ internal sealed class ConsumerLoop : ICommitTarget
 
     /// <summary>
     /// Unknown topic / no leader: librdkafka keeps refreshing metadata; we log the first occurrence
-    /// with the check to make and fail the source once it lasted unknown-topic-timeout.
+    /// with the check to make, publish <see cref="Messages.TopicUnavailable"/> (monitoring lists it
+    /// as a diagnostic), and fail the source once it lasted unknown-topic-timeout.
     /// </summary>
-    private bool TopicUnavailable(Confluent.Kafka.Error error)
+    private bool TopicUnavailable(Confluent.Kafka.Error error, string? topic)
     {
         if (error.Code is not (ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.LeaderNotAvailable or ErrorCode.Local_UnknownPartition))
         {
             return false;
         }
 
-        var match = System.Text.RegularExpressions.Regex.Match(error.Reason, @"not available: ([A-Za-z0-9._-]+)");
-        var topic = match.Success ? match.Groups[1].Value : "(unnamed)";
-        if (_unavailableSince.TryAdd(topic, DateTime.UtcNow))
+        if (string.IsNullOrEmpty(topic))
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(error.Reason, @"not available: ([A-Za-z0-9._-]+)");
+            topic = match.Success ? match.Groups[1].Value : "(unnamed)";
+        }
+
+        var now = DateTime.UtcNow;
+        if (_unavailableSince.TryAdd(topic, now))
         {
             _log.Warning("Consumer {0} (group {1}): topic '{2}' is unavailable ({3}); retrying{4}. Check that it exists and has a leader (`actorstream topics plan`).",
                 ConsumerId, GroupId, topic, error.Reason,
                 _options.UnknownTopicTimeout > TimeSpan.Zero ? $" for up to {_options.UnknownTopicTimeout}" : "");
+            if (_options.PublishPartitionEvents)
+            {
+                _events?.Publish(new TopicUnavailable(ConsumerId, GroupId, topic, error.Code, error.Reason, new DateTimeOffset(now), _options.UnknownTopicTimeout));
+            }
+
+            // librdkafka reports a topic error once and says nothing when it clears: look again soon.
+            _nextAvailabilityCheck = now + AvailabilityCheckInterval();
         }
 
         _unavailableReason[topic] = error;
         FailIfUnavailableTooLong();
         return true;
+    }
+
+    /// <summary>A topic that was unavailable is there again: forget it and announce it.</summary>
+    private void TopicBack(string topic)
+    {
+        if (!_unavailableSince.Remove(topic, out var since))
+        {
+            return;
+        }
+
+        _unavailableReason.Remove(topic);
+        var down = DateTime.UtcNow - since;
+        _log.Info("Consumer {0} (group {1}): topic '{2}' is available again after {3}", ConsumerId, GroupId, topic, down);
+        if (_options.PublishPartitionEvents)
+        {
+            _events?.Publish(new TopicAvailable(ConsumerId, GroupId, topic, down));
+        }
+    }
+
+    private TimeSpan AvailabilityCheckInterval()
+    {
+        var tenth = _options.UnknownTopicTimeout / 10;
+        return tenth < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : tenth > TimeSpan.FromSeconds(5) ? TimeSpan.FromSeconds(5) : tenth;
+    }
+
+    /// <summary>
+    /// librdkafka does not report that a topic error cleared, and a topic that appears again is not
+    /// necessarily assigned to this member (the group may give its partitions to others). So while
+    /// topics are unavailable, the cluster's metadata is read now and then (on this thread, bounded)
+    /// and topics that exist with a leader for every partition are cleared — before they would fail
+    /// the source at unknown-topic-timeout.
+    /// </summary>
+    private void CheckUnavailableTopics()
+    {
+        var now = DateTime.UtcNow;
+        if (now < _nextAvailabilityCheck || _consumer is null)
+        {
+            return;
+        }
+
+        _nextAvailabilityCheck = now + AvailabilityCheckInterval();
+        Metadata metadata;
+        try
+        {
+            _metadata ??= new DependentAdminClientBuilder(_consumer.Handle).Build();
+            metadata = _metadata.GetMetadata(TimeSpan.FromSeconds(2));
+        }
+        catch (KafkaException ex)
+        {
+            _log.Debug("Consumer {0}: reading metadata for unavailable topics failed: {1}", ConsumerId, ex.Error.Reason);
+            return;
+        }
+
+        foreach (var topic in _unavailableSince.Keys.ToList())
+        {
+            var found = metadata.Topics.FirstOrDefault(t => t.Topic == topic);
+            if (found is not null && !found.Error.IsError && found.Partitions.Count > 0 && found.Partitions.All(p => p.Leader >= 0 && !p.Error.IsError))
+            {
+                TopicBack(topic);
+            }
+        }
     }
 
     private void FailIfUnavailableTooLong()
@@ -373,8 +468,7 @@ internal sealed class ConsumerLoop : ICommitTarget
     {
         foreach (var topic in partitions.Select(p => p.Topic).Distinct())
         {
-            _unavailableSince.Remove(topic);
-            _unavailableReason.Remove(topic);
+            TopicBack(topic);
         }
 
         var leases = NewLeases(partitions);
@@ -653,7 +747,9 @@ internal sealed class ConsumerLoop : ICommitTarget
         }
         catch (KafkaException ex)
         {
-            _log.Warning("Consumer {0}: reading committed offsets of {1} failed ({2}); out-of-range offsets are left to auto.offset.reset this time",
+            // Unset = librdkafka reads the committed offsets itself; an out-of-range one then comes
+            // back as Local_AutoOffsetReset (auto.offset.reset = error) and OnFetchOutOfRange decides.
+            _log.Warning("Consumer {0}: reading committed offsets of {1} failed ({2}); out-of-range offsets are detected at the first fetch instead",
                 ConsumerId, Describe(partitions), ex.Error.Reason);
             return unset;
         }
@@ -664,7 +760,9 @@ internal sealed class ConsumerLoop : ICommitTarget
             var at = entry.Offset.Value;
             if (at < 0)
             {
-                starts.Add(new TopicPartitionOffset(entry.TopicPartition, Offset.Unset));
+                // No committed offset: start where the configured auto.offset.reset says (librdkafka
+                // would now raise an error instead, as auto.offset.reset = error for this consumer).
+                starts.Add(new TopicPartitionOffset(entry.TopicPartition, StartOffsetWhenNoCommit()));
                 continue;
             }
 
@@ -675,7 +773,8 @@ internal sealed class ConsumerLoop : ICommitTarget
             }
             catch (KafkaException)
             {
-                starts.Add(new TopicPartitionOffset(entry.TopicPartition, Offset.Unset));
+                // Checked at the first fetch instead (see above).
+                starts.Add(new TopicPartitionOffset(entry.TopicPartition, new Offset(at)));
                 continue;
             }
 
@@ -687,36 +786,173 @@ internal sealed class ConsumerLoop : ICommitTarget
                 continue;
             }
 
-            long? resumeAt = _options.OffsetOutOfRange switch
-            {
-                OffsetOutOfRangePolicy.Earliest => low,
-                OffsetOutOfRangePolicy.Latest => high,
-                _ => null,
-            };
-            var skipped = resumeAt is { } r ? Math.Abs(r - at) : (at < low ? low - at : at - high);
-            _log.Error(
-                $"Consumer {ConsumerId} (group {GroupId}): committed offset {at} of {entry.TopicPartition} is outside its log [{low}, {high}); " +
-                $"policy {_options.OffsetOutOfRange.ToString().ToLowerInvariant()}: " +
-                (resumeAt is { } resume ? $"continuing at {resume}, {skipped} offset(s) skipped and never processed" : "failing the source"));
-            KafkaMetrics.OffsetsSkipped.Add(skipped, new KeyValuePair<string, object?>("group", GroupId), new KeyValuePair<string, object?>("topic", entry.Topic));
-            if (_options.PublishPartitionEvents)
-            {
-                _events?.Publish(new OffsetsSkipped(ConsumerId, GroupId, entry.TopicPartition, at, low, high, resumeAt, skipped, _options.OffsetOutOfRange));
-            }
-
-            if (resumeAt is { } start)
-            {
-                starts.Add(new TopicPartitionOffset(entry.TopicPartition, new Offset(start)));
-            }
-            else
-            {
-                _closeRequested = true;
-                _listener.OnFailed(new OffsetOutOfRangeException(GroupId, entry.TopicPartition, at, low, high));
-                starts.Add(new TopicPartitionOffset(entry.TopicPartition, Offset.Unset));
-            }
+            var resumeAt = ApplyPolicy(entry.TopicPartition, at, low, high, OutOfRangeDetection.Assignment, _options.OffsetOutOfRange);
+            starts.Add(new TopicPartitionOffset(entry.TopicPartition, resumeAt is { } start ? new Offset(start) : Offset.Unset));
         }
 
         return starts;
+    }
+
+    /// <summary>
+    /// librdkafka's report (auto.offset.reset = error) that a partition's fetch position fell outside
+    /// its log while the partition was being consumed — typically retention deleting records the
+    /// consumer had not reached yet. The exception carries the partition and the fetch position. The
+    /// same policy as at assignment decides. librdkafka leaves the partition in fetch state NONE,
+    /// where Seek fails with Local_State (librdkafka #2961), so the partition is re-assigned at the
+    /// chosen offset instead (<see cref="Reposition"/>); its lease and buffered records stay.
+    /// </summary>
+    private void OnFetchOutOfRange(ConsumeException ex)
+    {
+        var tpo = ex.ConsumerRecord?.TopicPartitionOffset;
+        if (_consumer is null || tpo is null || string.IsNullOrEmpty(tpo.Topic)
+            || !_leases.TryGetValue(tpo.TopicPartition, out var lease) || lease.EmissionClosed)
+        {
+            _log.Warning("Consumer {0}: {1} for a partition it no longer consumes ({2}); ignored", ConsumerId, ex.Error.Reason, tpo?.TopicPartition.ToString() ?? "none");
+            return;
+        }
+
+        var tp = tpo.TopicPartition;
+        var at = tpo.Offset.Value;
+        if (at < 0)
+        {
+            // No committed offset (librdkafka looked it up itself, e.g. after reading it here failed).
+            Reposition(lease, StartOffsetWhenNoCommit());
+            return;
+        }
+
+        WatermarkOffsets log;
+        try
+        {
+            log = _consumer.QueryWatermarkOffsets(tp, _options.CloseTimeout);
+        }
+        catch (KafkaException qex)
+        {
+            _log.Warning("Consumer {0}: {1} is out of range at {2}, but its log cannot be read ({3}); fetching at {2} again", ConsumerId, tp, at, qex.Error.Reason);
+            Reposition(lease, new Offset(at));
+            return;
+        }
+
+        var low = log.Low.Value;
+        var high = log.High.Value;
+        if (at >= low && at <= high)
+        {
+            // A passing answer (e.g. a new leader not yet at the old one's high watermark): plain
+            // librdkafka would have reset the position here; fetch the same offset again instead.
+            _log.Warning("Consumer {0}: {1} was reported out of range at {2}, but its log is [{3}, {4}); fetching at {2} again", ConsumerId, tp, at, low, high);
+            Reposition(lease, new Offset(at));
+            return;
+        }
+
+        if (at > high)
+        {
+            // The log end moved below what this stream already emitted: continuing in it would emit
+            // offsets again or backwards, so fail; a restart starts from the committed offset.
+            _log.Error("Consumer {0} (group {1}): the log of {2} ends at {3}, below the fetch position {4}; failing the source", ConsumerId, GroupId, tp, high, at);
+            Fail(new OffsetOutOfRangeException(GroupId, tp, at, low, high, OutOfRangeDetection.Fetch));
+            return;
+        }
+
+        // With policy reset librdkafka never reports this, unless the user set auto.offset.reset =
+        // error themselves: they asked to be stopped, so fail.
+        var policy = _options.OffsetOutOfRange == OffsetOutOfRangePolicy.Reset ? OffsetOutOfRangePolicy.Fail : _options.OffsetOutOfRange;
+        if (ApplyPolicy(tp, at, low, high, OutOfRangeDetection.Fetch, policy) is { } resumeAt)
+        {
+            Reposition(lease, new Offset(resumeAt));
+        }
+    }
+
+    /// <summary>
+    /// Applies the policy to an offset outside [<paramref name="low"/>, <paramref name="high"/>):
+    /// logs, counts and publishes the skip, and returns where to continue, or null after failing the
+    /// source (policy fail).
+    /// </summary>
+    private long? ApplyPolicy(TopicPartition tp, long at, long low, long high, OutOfRangeDetection detectedAt, OffsetOutOfRangePolicy policy)
+    {
+        long? resumeAt = policy switch
+        {
+            OffsetOutOfRangePolicy.Earliest => low,
+            OffsetOutOfRangePolicy.Latest => high,
+            _ => null,
+        };
+        var skipped = resumeAt is { } r ? Math.Abs(r - at) : (at < low ? low - at : at - high);
+        var what = detectedAt == OutOfRangeDetection.Fetch
+            ? $"fetch position {at} of {tp} fell outside its log [{low}, {high}) while consuming (records deleted before the consumer reached them)"
+            : $"committed offset {at} of {tp} is outside its log [{low}, {high})";
+        _log.Error(
+            $"Consumer {ConsumerId} (group {GroupId}): {what}; policy {policy.ToString().ToLowerInvariant()}: " +
+            (resumeAt is { } resume ? $"continuing at {resume}, {skipped} offset(s) skipped and never processed" : "failing the source"));
+        KafkaMetrics.OffsetsSkipped.Add(skipped, new KeyValuePair<string, object?>("group", GroupId), new KeyValuePair<string, object?>("topic", tp.Topic));
+        if (_options.PublishPartitionEvents)
+        {
+            _events?.Publish(new OffsetsSkipped(ConsumerId, GroupId, tp, at, low, high, resumeAt, skipped, policy, detectedAt));
+        }
+
+        if (resumeAt is null)
+        {
+            Fail(new OffsetOutOfRangeException(GroupId, tp, at, low, high, detectedAt));
+        }
+
+        return resumeAt;
+    }
+
+    private void Fail(Exception error)
+    {
+        _closeRequested = true;
+        _listener.OnFailed(error);
+    }
+
+    /// <summary>
+    /// Restarts fetching a partition at <paramref name="offset"/> by re-assigning it (Seek does not
+    /// work after Local_AutoOffsetReset). Incremental unassign/assign touches only this partition;
+    /// with an eager assignment strategy only a full assign() is allowed, which is given every other
+    /// partition's current position so nothing is fetched twice. The rebalance callbacks do not run
+    /// for this, so the partition's lease (and the records it buffers) carries on.
+    /// </summary>
+    private void Reposition(PartitionLease lease, Offset offset)
+    {
+        var tp = lease.Partition;
+        try
+        {
+            try
+            {
+                _consumer!.IncrementalUnassign([tp]);
+                _consumer.IncrementalAssign([new TopicPartitionOffset(tp, offset)]);
+            }
+            catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_State)
+            {
+                var assignment = _leases.Keys
+                    .Select(p => p.Equals(tp) ? new TopicPartitionOffset(tp, offset) : new TopicPartitionOffset(p, PositionOf(p)))
+                    .ToList();
+                _consumer!.Assign(assignment);
+            }
+
+            // A new assignment starts unpaused; keep partitions paused that were (full buffers, stopped emission).
+            var paused = _leases.Values.Where(l => l.Paused || _emissionStopped).Select(l => l.Partition).ToList();
+            if (paused.Count > 0)
+            {
+                _consumer!.Pause(paused);
+            }
+
+            _log.Info("Consumer {0}: {1} continues at offset {2}", ConsumerId, tp, offset);
+        }
+        catch (KafkaException ex)
+        {
+            Fail(new KafkaException(new Confluent.Kafka.Error(ex.Error.Code,
+                $"restarting {tp} at offset {offset} after its fetch position fell out of range failed: {ex.Error.Reason}")));
+        }
+    }
+
+    private Offset PositionOf(TopicPartition tp)
+    {
+        try
+        {
+            var position = _consumer!.Position(tp);
+            return position.Value >= 0 ? position : Offset.Unset;
+        }
+        catch (KafkaException)
+        {
+            return Offset.Unset;
+        }
     }
 
     private void Publish(PartitionEvent e)

@@ -25,7 +25,7 @@ internal static class KafkaMetrics
     public static readonly Counter<long> PartitionEvents = Meter.CreateCounter<long>("actorstream.kafka.partition.events", "events", "Partition assignments, revocations and losses");
 
     public static readonly Counter<long> OffsetsSkipped = Meter.CreateCounter<long>("actorstream.kafka.offsets.skipped", "offsets",
-        "Offsets never processed because a committed offset was outside the partition's log (retention, recreated topic)");
+        "Offsets never processed because a committed offset or fetch position was outside the partition's log (retention, recreated topic)");
 
     public static readonly Counter<long> RecordsProduced = Meter.CreateCounter<long>("actorstream.kafka.records.produced", "records", "Records acknowledged by the broker");
 }

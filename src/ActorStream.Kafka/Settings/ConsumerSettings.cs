@@ -52,7 +52,13 @@ public sealed record ConsumerSettings<TKey, TValue>
     /// <summary>How long a subscribed topic may stay unknown (or without leader) before the source fails with an error naming it; zero = never fail.</summary>
     public TimeSpan UnknownTopicTimeout { get; private init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>What to do with a partition whose committed offset lies outside its log (see <see cref="Settings.OffsetOutOfRangePolicy"/>).</summary>
+    /// <summary>
+    /// What to do with a partition whose committed offset (at assignment) or fetch position (while
+    /// consuming) lies outside its log (see <see cref="Settings.OffsetOutOfRangePolicy"/>). With
+    /// anything but <see cref="OffsetOutOfRangePolicy.Reset"/> the consumer runs with librdkafka's
+    /// <c>auto.offset.reset = error</c>; the configured <c>auto.offset.reset</c> still decides where
+    /// partitions without a committed offset start.
+    /// </summary>
     public OffsetOutOfRangePolicy OffsetOutOfRange { get; private init; } = OffsetOutOfRangePolicy.Reset;
 
     /// <summary>Retry policy for commits that fail with retriable errors.</summary>
@@ -189,7 +195,7 @@ public sealed record ConsumerSettings<TKey, TValue>
     /// <summary>Returns a copy with another time a subscribed topic may stay unavailable (zero = never fail).</summary>
     public ConsumerSettings<TKey, TValue> WithUnknownTopicTimeout(TimeSpan timeout) => this with { UnknownTopicTimeout = timeout };
 
-    /// <summary>Returns a copy with another policy for committed offsets outside the log.</summary>
+    /// <summary>Returns a copy with another policy for committed offsets and fetch positions outside the log.</summary>
     public ConsumerSettings<TKey, TValue> WithOffsetOutOfRange(OffsetOutOfRangePolicy policy) => this with { OffsetOutOfRange = policy };
 
     /// <summary>Returns a copy with a synchronous key deserializer.</summary>
@@ -240,7 +246,11 @@ public sealed record ConsumerSettings<TKey, TValue>
         }
     }
 
-    /// <summary>The complete librdkafka configuration the consumer is built with.</summary>
+    /// <summary>
+    /// The librdkafka configuration the consumer is built with (the consumer thread adds its
+    /// <c>client.id</c>, and <c>auto.offset.reset = error</c> when <see cref="OffsetOutOfRange"/> is
+    /// not <see cref="OffsetOutOfRangePolicy.Reset"/>).
+    /// </summary>
     public IReadOnlyDictionary<string, string> ToClientConfig()
     {
         var cfg = new Dictionary<string, string>(Properties)

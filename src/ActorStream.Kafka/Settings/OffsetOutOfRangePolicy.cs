@@ -1,8 +1,9 @@
 namespace ActorStream.Kafka.Settings;
 
 /// <summary>
-/// What a consumer does when a partition's committed offset lies outside the partition's log
-/// (retention deleted records before they were processed, or the topic was recreated).
+/// What a consumer does when a partition's committed offset (at assignment) or fetch position (while
+/// consuming) lies outside the partition's log (retention deleted records before they were
+/// processed, or the topic was recreated).
 /// </summary>
 public enum OffsetOutOfRangePolicy
 {

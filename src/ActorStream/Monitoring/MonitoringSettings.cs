@@ -52,6 +52,12 @@ public sealed record MonitoringSettings
     /// <summary>Window of the rebalance-storm rule.</summary>
     public TimeSpan RebalanceStormWithin { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Window of the serialization diagnostic: records of a pipeline's topic dead-lettered at stage
+    /// deserialize or schema are counted over it, and the diagnostic ends after a window without any.
+    /// </summary>
+    public TimeSpan SerializationErrorsWindow { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>URLs that receive every alert firing and resolving as a JSON POST.</summary>
     public IReadOnlyList<Uri> Webhooks { get; init; } = [];
 
@@ -111,6 +117,7 @@ public sealed record MonitoringSettings
             OffsetsSkippedKeepFor = Duration(c, "alerts.offset-out-of-range.keep-for"),
             RebalanceStormMax = (int)Long(c, "alerts.rebalance-storm.max-events", 0),
             RebalanceStormWithin = Duration(c, "alerts.rebalance-storm.within"),
+            SerializationErrorsWindow = Duration(c, "serialization-errors.window"),
             Webhooks = webhooks,
             WebhookMaxAttempts = (int)Long(c, "webhook-retry.max-attempts", 1),
             WebhookMinBackoff = minBackoff,

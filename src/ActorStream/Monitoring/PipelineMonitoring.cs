@@ -28,13 +28,23 @@ public sealed class PipelineMonitoring : IExtension
     private ImmutableList<(Kafka.Messages.OffsetsSkipped Event, DateTimeOffset At)> _skipTimes = ImmutableList<(Kafka.Messages.OffsetsSkipped, DateTimeOffset)>.Empty;
     private ImmutableList<(string GroupId, DateTimeOffset At)> _partitionEvents = ImmutableList<(string, DateTimeOffset)>.Empty;
     private ImmutableDictionary<(string Pipeline, string Topic, int Partition), OldestUnacked> _oldest = ImmutableDictionary<(string, string, int), OldestUnacked>.Empty;
+    private ImmutableDictionary<string, string> _pipelineOfGroup = ImmutableDictionary<string, string>.Empty;
+    private readonly UnreadableRecords _unreadable;
 
     internal PipelineMonitoring(ExtendedActorSystem system)
     {
         _system = system;
         Settings = MonitoringSettings.Create(system.Settings.Config);
+        _unreadable = new UnreadableRecords(Settings.SerializationErrorsWindow);
         PipelineMetrics.RegisterLagSource(this);
-        system.SystemActorOf(Props.Create(() => new AssignmentTracker(this)), "actorstream-assignments");
+        var tracker = system.SystemActorOf(Props.Create(() => new AssignmentTracker(this)), "actorstream-assignments");
+
+        // Subscribed here, not in the tracker's PreStart (which runs later, on another thread), so
+        // that events of a consumer started right after this extension are never missed.
+        foreach (var type in AssignmentTracker.EventTypes)
+        {
+            system.EventStream.Subscribe(tracker, type);
+        }
     }
 
     /// <summary>The node's monitoring settings.</summary>
@@ -68,7 +78,14 @@ public sealed class PipelineMonitoring : IExtension
     }
 
     /// <summary>Known conditions seen on this node (newest first), each with its cause and fix.</summary>
-    public IReadOnlyList<Diagnostic> Diagnostics => [.. Volatile.Read(ref _diagnostics).Values.OrderByDescending(d => d.LastSeen)];
+    public IReadOnlyList<Diagnostic> Diagnostics
+    {
+        get
+        {
+            SweepDiagnostics(DateTimeOffset.UtcNow);
+            return [.. Volatile.Read(ref _diagnostics).Values.OrderByDescending(d => d.LastSeen)];
+        }
+    }
 
     /// <summary>
     /// Records a diagnostic: the first occurrence is logged as a warning with its fix, every
@@ -109,6 +126,12 @@ public sealed class PipelineMonitoring : IExtension
     /// <summary>Starts watching <paramref name="pipeline"/>'s consumer group (idempotent).</summary>
     public void Watch(PipelineSettings pipeline)
     {
+        lock (_gate)
+        {
+            // Connector events name the group; diagnostics name the pipeline.
+            _pipelineOfGroup = _pipelineOfGroup.SetItem(pipeline.GroupId, pipeline.Name);
+        }
+
         if (!Settings.Enabled)
         {
             return;
@@ -145,6 +168,64 @@ public sealed class PipelineMonitoring : IExtension
     /// <summary>Partition events (assign, revoke, lose) of this node's consumer of <paramref name="groupId"/> since <paramref name="since"/>.</summary>
     public int PartitionEvents(string groupId, DateTimeOffset since) =>
         Volatile.Read(ref _partitionEvents).Count(e => e.GroupId == groupId && e.At >= since);
+
+    /// <summary>A consumer's subscribed topic became unknown or leaderless: listed until it is back.</summary>
+    internal void OnTopicUnavailable(Kafka.Messages.TopicUnavailable e)
+    {
+        var pipeline = PipelineOf(e.GroupId);
+        var since = e.Since.UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        var waits = e.FailAfter > TimeSpan.Zero ? $" and fails if it is still unavailable after {e.FailAfter}" : " (unknown-topic-timeout = 0: for as long as it takes)";
+        ReportDiagnostic(TopicUnavailableId(pipeline, e.Topic),
+            $"pipeline {pipeline} (group {e.GroupId}): subscribed topic '{e.Topic}' is unavailable since {since} UTC: {e.Code}: {e.Reason}; the pipeline waits for it{waits}",
+            $"create the topic or fix the pipeline's topic name (`actorstream topics plan` shows what is missing, `actorstream topics apply` creates it); " +
+            $"if it exists, check that every partition has a leader (brokers down, under-replicated: `actorstream topics describe {e.Topic}`)");
+    }
+
+    /// <summary>A topic that was unavailable is back: its diagnostic ends.</summary>
+    internal void OnTopicAvailable(Kafka.Messages.TopicAvailable e)
+    {
+        var id = TopicUnavailableId(PipelineOf(e.GroupId), e.Topic);
+        if (Volatile.Read(ref _diagnostics).ContainsKey(id))
+        {
+            ClearDiagnostic(id);
+            _system.Log.Info("Diagnostic {0} cleared: topic '{1}' is available again after {2}", id, e.Topic, e.UnavailableFor);
+        }
+    }
+
+    /// <summary>A record dead-lettered at stage deserialize or schema (after the broker acknowledged the dead letter).</summary>
+    internal void OnUnreadableRecord(UnreadableRecord record)
+    {
+        (string Id, string Condition, string Fix) diagnostic;
+        lock (_gate)
+        {
+            diagnostic = _unreadable.Add(record, DateTimeOffset.UtcNow);
+        }
+
+        ReportDiagnostic(diagnostic.Id, diagnostic.Condition, diagnostic.Fix);
+    }
+
+    /// <summary>Ends conditions that stopped holding by time (serialization errors: a whole window without one).</summary>
+    internal void SweepDiagnostics(DateTimeOffset now)
+    {
+        IReadOnlyList<string> ended;
+        lock (_gate)
+        {
+            ended = _unreadable.Expire(now);
+            foreach (var id in ended)
+            {
+                _diagnostics = _diagnostics.Remove(id);
+            }
+        }
+
+        foreach (var id in ended)
+        {
+            _system.Log.Info("Diagnostic {0} cleared: no unreadable record for {1}", id, Settings.SerializationErrorsWindow);
+        }
+    }
+
+    private string PipelineOf(string groupId) => Volatile.Read(ref _pipelineOfGroup).GetValueOrDefault(groupId, groupId);
+
+    private static string TopicUnavailableId(string pipeline, string topic) => $"topic-unavailable/{pipeline}/{topic}";
 
     internal void OnOffsetsSkipped(Kafka.Messages.OffsetsSkipped skipped)
     {

@@ -53,7 +53,11 @@ public sealed class Pipeline
     /// </summary>
     /// <param name="system">The node's actor system.</param>
     /// <param name="settings">The pipeline.</param>
-    /// <param name="consumerSettings">Consumer settings; default: <c>actorstream.kafka.consumer</c> of the system.</param>
+    /// <param name="consumerSettings">
+    /// Consumer settings; default: <c>actorstream.kafka.consumer</c> of the system. Its group id is
+    /// replaced by the pipeline's, its offset-out-of-range policy by the pipeline's
+    /// (<see cref="PipelineSettings.EffectiveOffsetOutOfRange"/>).
+    /// </param>
     /// <param name="committerSettings">Committer settings; default: <c>actorstream.kafka.committer</c>.</param>
     /// <exception cref="KeyNotFoundException">The pipeline's entity is not registered.</exception>
     /// <exception cref="KafkaConfigurationException">Kafka settings are incomplete.</exception>
@@ -71,7 +75,10 @@ public sealed class Pipeline
             Persistence.ActorStreamPersistence.Get(system);
         }
 
-        var consumer = (consumerSettings ?? ConsumerSettings<string?, byte[]?>.Create(system)).WithGroupId(settings.GroupId);
+        var consumer = consumerSettings ?? ConsumerSettings<string?, byte[]?>.Create(system);
+
+        // Every pipeline has its own consumer, so each applies its own offset-out-of-range policy.
+        consumer = consumer.WithGroupId(settings.GroupId).WithOffsetOutOfRange(settings.EffectiveOffsetOutOfRange(consumer.OffsetOutOfRange));
         consumer.Validate(requireGroupId: true);
         var producer = ProducerSettings<byte[], byte[]>.Create(system);
         producer.Validate();

@@ -13,6 +13,7 @@ public class MonitoringSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(5), s.LagInterval);
         Assert.Equal((10_000L, TimeSpan.FromMinutes(1)), (s.LagAboveThreshold, s.LagAboveFor));
         Assert.Equal(TimeSpan.FromMinutes(2), s.LagGrowingFor);
+        Assert.Equal(TimeSpan.FromMinutes(5), s.SerializationErrorsWindow);
         Assert.Empty(s.Webhooks);
     }
 
@@ -33,6 +34,7 @@ public class MonitoringSettingsTests
     [InlineData("actorstream.monitoring.webhooks = [\"ftp://x\"]", "actorstream.monitoring.webhooks: 'ftp://x' is not an http(s) URL")]
     [InlineData("actorstream.monitoring.alerts.lag-above.threshold = -1", "actorstream.monitoring.alerts.lag-above.threshold: must be a whole number >= 0")]
     [InlineData("actorstream.monitoring.alerts.stalled-partition = sometimes", "actorstream.monitoring.alerts.stalled-partition: must be on or off")]
+    [InlineData("actorstream.monitoring.serialization-errors.window = 0s", "actorstream.monitoring.serialization-errors.window: must be > 0")]
     public void Invalid_values_name_the_key(string hocon, string message)
     {
         var error = Assert.Throws<MonitoringConfigurationException>(() => MonitoringSettings.Create(ConfigurationFactory.ParseString(hocon)));

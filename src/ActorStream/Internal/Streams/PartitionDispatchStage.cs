@@ -60,6 +60,10 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
         private const string AckTimer = "ack-timeout";
         private const string OldestTimer = "oldest-unacked";
 
+        // Keyless records under null-key-policy = dead-letter: stage deserialize, but not a value
+        // that could not be read, so not part of the serialization diagnostic.
+        private const string MissingKeyType = "ActorStream.MissingKey";
+
         private readonly PartitionDispatchStage _stage;
         private readonly PartitionOffsetTracker _tracker = new();
         private readonly Queue<(long Offset, CommittableOffset Committable)> _offsets = new();
@@ -235,7 +239,7 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
             PipelineMetrics.InFlight.Add(1, new KeyValuePair<string, object?>("pipeline", _stage._settings.Name));
             if (entityId is null)
             {
-                var pending = new Pending(record, "", null, FailureStage.Deserialize, "ActorStream.MissingKey", "the record has no key (null-key-policy = dead-letter)");
+                var pending = new Pending(record, "", null, FailureStage.Deserialize, MissingKeyType, "the record has no key (null-key-policy = dead-letter)");
                 pending.Activity = activity;
                 _pending[record.Offset] = pending;
                 Dispatch(pending);
@@ -414,6 +418,12 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
             PipelineMetrics.ProcessingDuration.Record(Stopwatch.GetElapsedTime(done.StartedTicks).TotalSeconds, pipelineTag, new KeyValuePair<string, object?>("outcome", outcome));
             PipelineMetrics.EndToEndLatency.Record(Math.Max(0, (DateTimeOffset.UtcNow - done.Record.Timestamp).TotalSeconds), pipelineTag);
             PipelineTracing.Stop(done.Activity, outcome, error: outcome == "dead-lettered");
+            if (done.FailureStage is FailureStage.Deserialize or FailureStage.Schema && done.ExceptionType != MissingKeyType)
+            {
+                var settings = _stage._settings;
+                _monitoring?.OnUnreadableRecord(new Monitoring.Internal.UnreadableRecord(settings.Name, done.Record.Topic, done.Record.Partition, done.Record.Offset,
+                    done.FailureStage, done.ExceptionType ?? "", done.ExceptionMessage ?? "", settings.ValueFormat, settings.DlqTopic));
+            }
 
             if (_tracker.TryTakeCommit(out var position))
             {

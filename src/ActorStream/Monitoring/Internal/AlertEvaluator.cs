@@ -79,7 +79,11 @@ internal sealed class AlertEvaluator
         {
             var tp = skip.Partition;
             holding[$"offsets-skipped/{p}/{tp.Topic}/{tp.Partition.Value}"] = (AlertRule.OffsetsSkipped, tp.Topic, tp.Partition.Value, Invariant(
-                $"pipeline {p} (group {skip.GroupId}): committed offset {skip.Committed} of {tp.Topic}[{tp.Partition.Value}] was outside its log [{skip.LogStart}, {skip.LogEnd}); policy {skip.Policy.ToString().ToLowerInvariant()}: ") +
+                $"pipeline {p} (group {skip.GroupId}): ") +
+                (skip.DetectedAt == Kafka.Messages.OutOfRangeDetection.Fetch
+                    ? Invariant($"fetch position {skip.Committed} of {tp.Topic}[{tp.Partition.Value}] fell outside its log [{skip.LogStart}, {skip.LogEnd}) while the pipeline was reading (records deleted before it reached them)")
+                    : Invariant($"committed offset {skip.Committed} of {tp.Topic}[{tp.Partition.Value}] was outside its log [{skip.LogStart}, {skip.LogEnd})")) +
+                Invariant($"; policy {skip.Policy.ToString().ToLowerInvariant()}: ") +
                 (skip.ResumedAt is { } resumed
                     ? Invariant($"{skip.Skipped} offset(s) skipped, never processed; consumption continued at {resumed}")
                     : Invariant($"the pipeline stopped; {skip.Skipped} record(s) were already deleted")) +

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
+using ActorStream.Kafka.Settings;
 using ActorStream.Pipelines.Settings.Internal;
 using Layer = ActorStream.Pipelines.Settings.Internal.PipelineConfigReader.Layer;
 
@@ -39,7 +40,9 @@ public sealed record PipelineSettings
         IEnumerable<string> emitTopics,
         TimeSpan passivateAfter,
         int snapshotEvery,
-        ValueFormat valueFormat = ValueFormat.Json)
+        ValueFormat valueFormat = ValueFormat.Json,
+        bool critical = false,
+        PipelineOffsetOutOfRange offsetOutOfRange = PipelineOffsetOutOfRange.Default)
     {
         Name = name;
         var topicList = (topics ?? []).ToArray();
@@ -59,6 +62,7 @@ public sealed record PipelineSettings
         Check(PipelineChecks.PassivateAfter(passivateAfter), ConfigPaths.PassivateAfter);
         Check(PipelineChecks.SnapshotEvery(snapshotEvery), ConfigPaths.SnapshotEvery);
         Check(PipelineChecks.ValueFormat(valueFormat), ConfigPaths.ValueFormat);
+        Check(PipelineChecks.OffsetOutOfRange(offsetOutOfRange), ConfigPaths.OffsetOutOfRange);
 
         Topics = Array.AsReadOnly(topicList);
         GroupId = groupId;
@@ -72,6 +76,8 @@ public sealed record PipelineSettings
         PassivateAfter = passivateAfter;
         SnapshotEvery = snapshotEvery;
         ValueFormat = valueFormat;
+        Critical = critical;
+        OffsetOutOfRange = offsetOutOfRange;
         EmitTopics = Array.AsReadOnly(emitList);
     }
 
@@ -120,6 +126,34 @@ public sealed record PipelineSettings
 
     /// <summary>How record values are read and checked before they reach the entity (config <c>value-format</c>).</summary>
     public ValueFormat ValueFormat { get; }
+
+    /// <summary>
+    /// A critical pipeline must not lose records silently (config <c>critical</c>, default off): its
+    /// <see cref="OffsetOutOfRange"/> = <c>default</c> means <see cref="PipelineOffsetOutOfRange.Fail"/>.
+    /// </summary>
+    public bool Critical { get; }
+
+    /// <summary>
+    /// What the pipeline's consumer does with an offset outside its partition's log (config
+    /// <c>offset-out-of-range</c>); see <see cref="EffectiveOffsetOutOfRange"/>.
+    /// </summary>
+    public PipelineOffsetOutOfRange OffsetOutOfRange { get; }
+
+    /// <summary>
+    /// The policy the pipeline's consumer applies: <see cref="OffsetOutOfRange"/> when it names one;
+    /// for <c>default</c>, <see cref="OffsetOutOfRangePolicy.Fail"/> if the pipeline is
+    /// <see cref="Critical"/>, else <paramref name="consumerWide"/> (the consumer settings'
+    /// <c>actorstream.kafka.consumer.offset-out-of-range</c>, which may be
+    /// <see cref="OffsetOutOfRangePolicy.Reset"/>).
+    /// </summary>
+    /// <param name="consumerWide">The policy of the consumer settings the pipeline starts with.</param>
+    public OffsetOutOfRangePolicy EffectiveOffsetOutOfRange(OffsetOutOfRangePolicy consumerWide) => OffsetOutOfRange switch
+    {
+        PipelineOffsetOutOfRange.Earliest => OffsetOutOfRangePolicy.Earliest,
+        PipelineOffsetOutOfRange.Latest => OffsetOutOfRangePolicy.Latest,
+        PipelineOffsetOutOfRange.Fail => OffsetOutOfRangePolicy.Fail,
+        _ => Critical ? OffsetOutOfRangePolicy.Fail : consumerWide,
+    };
 
     /// <summary>
     /// The entity id that handles keyless records of <paramref name="partition"/> under
@@ -251,7 +285,9 @@ public sealed record PipelineSettings
             common.EmitTopics,
             common.PassivateAfter,
             common.SnapshotEvery,
-            common.ValueFormat);
+            common.ValueFormat,
+            common.Critical,
+            common.OffsetOutOfRange);
     }
 
     /// <summary>Returns a copy with another <see cref="Name"/>. <see cref="GroupId"/> and <see cref="DlqTopic"/> keep their values.</summary>
@@ -376,6 +412,18 @@ public sealed record PipelineSettings
         return Copy(valueFormat: valueFormat);
     }
 
+    /// <summary>Returns a copy with another <see cref="Critical"/>.</summary>
+    /// <param name="critical">Whether the pipeline must not lose records silently.</param>
+    public PipelineSettings WithCritical(bool critical) => Copy(critical: critical);
+
+    /// <summary>Returns a copy with another <see cref="OffsetOutOfRange"/>.</summary>
+    /// <param name="offsetOutOfRange">A defined <see cref="PipelineOffsetOutOfRange"/>.</param>
+    public PipelineSettings WithOffsetOutOfRange(PipelineOffsetOutOfRange offsetOutOfRange)
+    {
+        Check(PipelineChecks.OffsetOutOfRange(offsetOutOfRange), ConfigPaths.OffsetOutOfRange);
+        return Copy(offsetOutOfRange: offsetOutOfRange);
+    }
+
     /// <summary>Value equality; <see cref="Topics"/> and <see cref="EmitTopics"/> are compared by content and order.</summary>
     /// <param name="other">The settings to compare with.</param>
     public bool Equals(PipelineSettings? other) =>
@@ -394,7 +442,9 @@ public sealed record PipelineSettings
             && EmitTopics.SequenceEqual(other.EmitTopics, StringComparer.Ordinal)
             && PassivateAfter == other.PassivateAfter
             && SnapshotEvery == other.SnapshotEvery
-            && ValueFormat == other.ValueFormat);
+            && ValueFormat == other.ValueFormat
+            && Critical == other.Critical
+            && OffsetOutOfRange == other.OffsetOutOfRange);
 
     /// <inheritdoc />
     public override int GetHashCode()
@@ -422,6 +472,8 @@ public sealed record PipelineSettings
         hash.Add(PassivateAfter);
         hash.Add(SnapshotEvery);
         hash.Add(ValueFormat);
+        hash.Add(Critical);
+        hash.Add(OffsetOutOfRange);
         return hash.ToHashCode();
     }
 
@@ -430,7 +482,8 @@ public sealed record PipelineSettings
         $"PipelineSettings({Name}: topics=[{string.Join(", ", Topics)}], group-id={GroupId}, entity={Entity}, dlq-topic={DlqTopic}, " +
         $"max-in-flight-per-partition={MaxInFlightPerPartition}, ack-timeout={ConfigPaths.Format(AckTimeout)}, " +
         $"null-key-policy={EnumNames.Name(NullKeyPolicy)}, {Retry}, {Supervision}, emit-topics=[{string.Join(", ", EmitTopics)}], " +
-        $"passivate-after={(PassivateAfter == TimeSpan.Zero ? "off" : ConfigPaths.Format(PassivateAfter))}, snapshot-every={SnapshotEvery}, value-format={EnumNames.Name(ValueFormat)})";
+        $"passivate-after={(PassivateAfter == TimeSpan.Zero ? "off" : ConfigPaths.Format(PassivateAfter))}, snapshot-every={SnapshotEvery}, value-format={EnumNames.Name(ValueFormat)}, " +
+        $"critical={(Critical ? "on" : "off")}, offset-out-of-range={EnumNames.Name(OffsetOutOfRange)})";
 
     /// <summary>The values a pipeline can take from <c>actorstream.pipeline-defaults</c>, as read (empty strings = derived).</summary>
     internal sealed record DefaultValues(
@@ -445,7 +498,9 @@ public sealed record PipelineSettings
         IReadOnlyList<string> EmitTopics,
         TimeSpan PassivateAfter,
         int SnapshotEvery,
-        ValueFormat ValueFormat);
+        ValueFormat ValueFormat,
+        bool Critical,
+        PipelineOffsetOutOfRange OffsetOutOfRange);
 
     /// <summary>The reference <c>actorstream.pipeline-defaults</c> block, freshly parsed.</summary>
     internal static Layer ReferenceDefaultsLayer() =>
@@ -492,6 +547,8 @@ public sealed record PipelineSettings
         var passivateAfter = r.DurationOrOff(ConfigPaths.PassivateAfter);
         var snapshotEvery = r.Int(ConfigPaths.SnapshotEvery, min: 0);
         var valueFormat = r.Enum(ConfigPaths.ValueFormat, EnumNames.ValueFormats);
+        var critical = r.Switch(ConfigPaths.Critical);
+        var offsetOutOfRange = r.Enum(ConfigPaths.OffsetOutOfRange, EnumNames.OffsetOutOfRangePolicies);
 
         return new DefaultValues(
             groupId,
@@ -505,7 +562,9 @@ public sealed record PipelineSettings
             emitTopics,
             passivateAfter,
             snapshotEvery,
-            valueFormat);
+            valueFormat,
+            critical,
+            offsetOutOfRange);
     }
 
     private static IReadOnlyList<string> ReadTopics(PipelineConfigReader r)
@@ -554,7 +613,9 @@ public sealed record PipelineSettings
         IEnumerable<string>? emitTopics = null,
         TimeSpan? passivateAfter = null,
         int? snapshotEvery = null,
-        ValueFormat? valueFormat = null) =>
+        ValueFormat? valueFormat = null,
+        bool? critical = null,
+        PipelineOffsetOutOfRange? offsetOutOfRange = null) =>
         new(
             name ?? Name,
             topics ?? Topics,
@@ -569,7 +630,9 @@ public sealed record PipelineSettings
             emitTopics ?? EmitTopics,
             passivateAfter ?? PassivateAfter,
             snapshotEvery ?? SnapshotEvery,
-            valueFormat ?? ValueFormat);
+            valueFormat ?? ValueFormat,
+            critical ?? Critical,
+            offsetOutOfRange ?? OffsetOutOfRange);
 
     private void Check(string? problem, string key) => Check(Name, problem, key);
 

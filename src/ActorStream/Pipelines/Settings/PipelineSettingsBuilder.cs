@@ -41,6 +41,8 @@ public sealed class PipelineSettingsBuilder
     private TimeSpan _passivateAfter;
     private int _snapshotEvery;
     private ValueFormat _valueFormat;
+    private bool _critical;
+    private PipelineOffsetOutOfRange _offsetOutOfRange;
 
     /// <summary>Starts a pipeline named <paramref name="name"/> with the default values.</summary>
     /// <param name="name">The pipeline's name: letters, digits, '.', '_' and '-'. It is also the default consumer group.</param>
@@ -79,6 +81,8 @@ public sealed class PipelineSettingsBuilder
         _passivateAfter = values.PassivateAfter;
         _snapshotEvery = values.SnapshotEvery;
         _valueFormat = values.ValueFormat;
+        _critical = values.Critical;
+        _offsetOutOfRange = values.OffsetOutOfRange;
     }
 
     /// <summary>Reads the single topic <paramref name="topic"/> (replaces any topics set before). Config: <c>topic</c>.</summary>
@@ -260,6 +264,26 @@ public sealed class PipelineSettingsBuilder
         return this;
     }
 
+    /// <summary>
+    /// Marks the pipeline critical (or not): a critical pipeline whose offset-out-of-range is
+    /// <c>default</c> fails instead of skipping records. Config: <c>critical = on|off</c>.
+    /// </summary>
+    /// <param name="critical">Whether the pipeline must not lose records silently.</param>
+    public PipelineSettingsBuilder Critical(bool critical = true)
+    {
+        _critical = critical;
+        return this;
+    }
+
+    /// <summary>Sets what the pipeline's consumer does with an offset outside its partition's log. Config: <c>offset-out-of-range</c>.</summary>
+    /// <param name="policy">A defined <see cref="PipelineOffsetOutOfRange"/>.</param>
+    public PipelineSettingsBuilder OffsetOutOfRange(PipelineOffsetOutOfRange policy)
+    {
+        Check(PipelineChecks.OffsetOutOfRange(policy), ConfigPaths.OffsetOutOfRange);
+        _offsetOutOfRange = policy;
+        return this;
+    }
+
     /// <summary>Validates everything and returns the settings. The builder can be used further afterwards.</summary>
     /// <exception cref="PipelineConfigurationException">A required value is missing or values contradict each other.</exception>
     public PipelineSettings Build()
@@ -289,7 +313,9 @@ public sealed class PipelineSettingsBuilder
             _emitTopics,
             _passivateAfter,
             _snapshotEvery,
-            _valueFormat);
+            _valueFormat,
+            _critical,
+            _offsetOutOfRange);
     }
 
     private void Check(string? problem, string key)

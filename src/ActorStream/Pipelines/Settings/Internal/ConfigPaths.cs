@@ -23,6 +23,8 @@ internal static partial class ConfigPaths
     public const string PassivateAfter = "passivate-after";
     public const string SnapshotEvery = "snapshot-every";
     public const string ValueFormat = "value-format";
+    public const string Critical = "critical";
+    public const string OffsetOutOfRange = "offset-out-of-range";
 
     public const string MaxAttempts = "max-attempts";
     public const string MinBackoff = "min-backoff";
@@ -36,6 +38,7 @@ internal static partial class ConfigPaths
     public static readonly IReadOnlyList<string> PipelineKeys =
     [
         Topic, Topics, GroupId, Entity, DlqTopic, MaxInFlightPerPartition, AckTimeout, NullKeyPolicy, Retry, Supervision, EmitTopics, PassivateAfter, SnapshotEvery, ValueFormat,
+        Critical, OffsetOutOfRange,
     ];
 
     /// <summary>Keys that only a pipeline block may set, never <c>actorstream.pipeline-defaults</c>.</summary>

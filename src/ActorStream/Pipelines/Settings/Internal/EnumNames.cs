@@ -23,6 +23,28 @@ internal static class EnumNames
         new("json-validated", ValueFormat.JsonValidated),
     ];
 
+    public static readonly IReadOnlyList<KeyValuePair<string, PipelineOffsetOutOfRange>> OffsetOutOfRangePolicies =
+    [
+        new("earliest", PipelineOffsetOutOfRange.Earliest),
+        new("latest", PipelineOffsetOutOfRange.Latest),
+        new("fail", PipelineOffsetOutOfRange.Fail),
+        new("default", PipelineOffsetOutOfRange.Default),
+    ];
+
+    public static readonly IReadOnlyList<KeyValuePair<string, bool>> Switches =
+    [
+        new("on", true),
+        new("off", false),
+        new("true", true),
+        new("false", false),
+        new("yes", true),
+        new("no", false),
+    ];
+
+    public static string Name(PipelineOffsetOutOfRange value) => NameOf(OffsetOutOfRangePolicies, value);
+
+    public static bool IsDefined(PipelineOffsetOutOfRange value) => OffsetOutOfRangePolicies.Any(p => p.Value == value);
+
     public static string Name(ValueFormat value) => NameOf(ValueFormats, value);
 
     public static bool IsDefined(ValueFormat value) => ValueFormats.Any(p => p.Value == value);

@@ -87,6 +87,9 @@ internal static class PipelineChecks
     public static string? SnapshotEvery(int value) =>
         value < 0 ? $"must be an integer >= 0 (0 = never snapshot), got {value}" : null;
 
+    public static string? OffsetOutOfRange(PipelineOffsetOutOfRange value) =>
+        EnumNames.IsDefined(value) ? null : EnumNames.Unknown(EnumNames.OffsetOutOfRangePolicies, value.ToString());
+
     public static string? ValueFormat(ValueFormat value) =>
         EnumNames.IsDefined(value) ? null : EnumNames.Unknown(EnumNames.ValueFormats, value.ToString());
 }

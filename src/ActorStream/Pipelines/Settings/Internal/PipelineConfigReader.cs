@@ -204,6 +204,19 @@ internal sealed class PipelineConfigReader
         return ParseEnum(found, allowed);
     }
 
+    /// <summary>A switch: on/off (also true/false, yes/no), case-insensitive.</summary>
+    public bool Switch(string key)
+    {
+        var found = Require(key);
+        var raw = ScalarString(found, "on or off");
+        if (raw is null || !EnumNames.TryParse(EnumNames.Switches, raw, out var value))
+        {
+            throw Error(key, $"unknown value '{raw ?? "null"}'; allowed values: on, off", found.Layer);
+        }
+
+        return value;
+    }
+
     /// <summary>A list of strings; null when absent everywhere or set to <c>null</c>.</summary>
     public IReadOnlyList<string>? StringList(string key, string expected, out Found found)
     {
