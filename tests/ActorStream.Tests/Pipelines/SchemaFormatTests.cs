@@ -136,12 +136,18 @@ public sealed class SchemaFormatTests : PipelineSpec
         Assert.Empty(journal);
         Assert.Empty(ReadToEnd($"{topic}.dlq", 1));
 
-        // The registry comes up (on the configured port): the waiting records flow, in order.
+        // The registry comes up (on the configured port) already holding the subject's schema — registered
+        // beforehand through another port, so the pipeline's retry never sees a registry without it:
+        // the waiting records flow, in order.
         var path = Path.Combine(Path.GetTempPath(), $"as-registry-{Guid.NewGuid():N}.db");
+        await using (var elsewhere = await SchemaRegistryServer.StartAsync(SchemaRegistrySettings.Create().WithSqlitePath(path).WithHost("127.0.0.1").WithPort(FreePort())))
+        {
+            using var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = elsewhere.Url.ToString().TrimEnd('/') });
+            await client.RegisterSchemaAsync($"{topic}-value", new Schema(SeqSchema, SchemaType.Json));
+        }
+
         await using (var late = await SchemaRegistryServer.StartAsync(SchemaRegistrySettings.Create().WithSqlitePath(path).WithHost("127.0.0.1").WithPort(port)))
         {
-            using var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = late.Url.ToString().TrimEnd('/') });
-            await client.RegisterSchemaAsync($"{topic}-value", new Schema(SeqSchema, SchemaType.Json));
             await AwaitConditionAsync(() => Task.FromResult(journal.Count >= 2), TimeSpan.FromSeconds(30));
             await pipeline.StopAsync(TimeSpan.FromSeconds(30));
         }
