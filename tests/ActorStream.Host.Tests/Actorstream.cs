@@ -121,6 +121,31 @@ internal static partial class Actorstream
         }
     }
 
+    /// <summary>SIGTERM, then up to 45 s for a graceful exit; killed after that. No-op once exited.</summary>
+    public static void StopGracefully(Process process)
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+
+        Terminate(process);
+        if (!process.WaitForExit(TimeSpan.FromSeconds(45)))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>A loopback TCP port nobody listens on right now.</summary>
+    public static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     private static string EmbeddedKafkaProcess_DotnetHost()
     {
         var fromEnvironment = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Xunit;
@@ -32,7 +30,7 @@ public sealed class BootstrapClusterTests
         var sample = Path.Combine(Actorstream.RepositoryRoot, "hocon", "sample.conf");
         var state = Path.Combine(Path.GetTempPath(), $"actorstream-bootstrap-{Guid.NewGuid():N}");
         Directory.CreateDirectory(state);
-        var (managementA, managementB) = (FreePort(), FreePort());
+        var (managementA, managementB) = (Actorstream.FreePort(), Actorstream.FreePort());
         var kubernetes = discoveryMethod == "kubernetes-api";
         var requests = new ConcurrentQueue<(string Path, string? Selector, string? Authorization)>();
         var ca = Path.Combine(state, "ca.crt");
@@ -116,17 +114,8 @@ public sealed class BootstrapClusterTests
         }
         finally
         {
-            foreach (var node in new[] { b, a })
-            {
-                if (!node.HasExited)
-                {
-                    Actorstream.Terminate(node);
-                    if (!node.WaitForExit(TimeSpan.FromSeconds(45)))
-                    {
-                        node.Kill(entireProcessTree: true);
-                    }
-                }
-            }
+            Actorstream.StopGracefully(b);
+            Actorstream.StopGracefully(a);
 
             Directory.Delete(state, recursive: true);
         }
@@ -259,13 +248,4 @@ public sealed class BootstrapClusterTests
     }
 
     private static string Tail(ConcurrentQueue<string> log) => string.Join("\n", log.TakeLast(60));
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

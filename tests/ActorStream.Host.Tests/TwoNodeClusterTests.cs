@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using Xunit;
@@ -20,7 +18,7 @@ public sealed class TwoNodeClusterTests
         var sample = Path.Combine(Actorstream.RepositoryRoot, "hocon", "sample.conf");
         var state = Path.Combine(Path.GetTempPath(), $"actorstream-two-nodes-{Guid.NewGuid():N}");
         Directory.CreateDirectory(state);
-        var (portA, portB) = (FreePort(), FreePort());
+        var (portA, portB) = (Actorstream.FreePort(), Actorstream.FreePort());
         var seed = $"akka.tcp://actorstream@127.0.0.1:{portA}";
         Dictionary<string, string?> Environment(int port) => new()
         {
@@ -80,17 +78,8 @@ public sealed class TwoNodeClusterTests
         }
         finally
         {
-            foreach (var node in new[] { b, a })
-            {
-                if (!node.HasExited)
-                {
-                    Actorstream.Terminate(node);
-                    if (!node.WaitForExit(TimeSpan.FromSeconds(45)))
-                    {
-                        node.Kill(entireProcessTree: true);
-                    }
-                }
-            }
+            Actorstream.StopGracefully(b);
+            Actorstream.StopGracefully(a);
 
             Directory.Delete(state, recursive: true);
         }
@@ -166,15 +155,6 @@ public sealed class TwoNodeClusterTests
         }
 
         throw new Xunit.Sdk.XunitException("node did not start:\n" + string.Join("\n", seen));
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private static async Task Eventually(Func<Task<bool>> condition, string what, Func<string>? diagnostics = null)

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -96,14 +94,7 @@ internal sealed partial class ClusterNode : IDisposable
     }
 
     /// <summary>A loopback TCP port nobody listens on right now.</summary>
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    public static int FreePort() => Actorstream.FreePort();
 
     /// <summary>The partitions of the first pipeline this node consumes now.</summary>
     public async Task<IReadOnlyList<int>> AssignedPartitionsAsync()
@@ -165,11 +156,7 @@ internal sealed partial class ClusterNode : IDisposable
                 Resume();
             }
 
-            Terminate();
-            if (!Process.WaitForExit(TimeSpan.FromSeconds(45)))
-            {
-                Process.Kill(entireProcessTree: true);
-            }
+            Actorstream.StopGracefully(Process);
         }
 
         Http.Dispose();

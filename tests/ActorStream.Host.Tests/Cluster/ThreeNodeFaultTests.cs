@@ -21,13 +21,9 @@ public sealed class ThreeNodeFaultTests(ITestOutputHelper output)
     {
         await using var cluster = await ThreeNodeCluster.StartAsync();
         var (a, b, c) = (cluster.Nodes[0], cluster.Nodes[1], cluster.Nodes[2]);
-        await cluster.WaitForMembersAsync(a, [a, b, c], Formation);
-        await cluster.WaitForPartitionsSplitAsync([a, b, c], Formation);
-
         await using var balances = new BalanceLog(cluster.Kafka.BootstrapServers);
         await using var load = new AccountLoad(cluster.Kafka.BootstrapServers, Accounts, RecordsPerSecond);
-        load.Start();
-        await balances.WaitForAsync(o => o.Count >= 400, Recovery, "steady flow over three nodes", cluster.Logs);
+        await StartSteadyFlowAsync(cluster, balances, load);
 
         // kill -9 under load: no drain, no commit, no leave.
         var lost = await c.AssignedPartitionsAsync();
@@ -90,13 +86,9 @@ public sealed class ThreeNodeFaultTests(ITestOutputHelper output)
     {
         await using var cluster = await ThreeNodeCluster.StartAsync();
         var (a, b, c) = (cluster.Nodes[0], cluster.Nodes[1], cluster.Nodes[2]);
-        await cluster.WaitForMembersAsync(a, [a, b, c], Formation);
-        await cluster.WaitForPartitionsSplitAsync([a, b, c], Formation);
-
         await using var balances = new BalanceLog(cluster.Kafka.BootstrapServers);
         await using var load = new AccountLoad(cluster.Kafka.BootstrapServers, Accounts, RecordsPerSecond);
-        load.Start();
-        await balances.WaitForAsync(o => o.Count >= 400, Recovery, "steady flow over three nodes", cluster.Logs);
+        await StartSteadyFlowAsync(cluster, balances, load);
 
         // SIGSTOP for longer than failure detection + stable-after: the majority side downs C and
         // takes over its partitions and entities while C's process still holds them in memory.
@@ -123,14 +115,26 @@ public sealed class ThreeNodeFaultTests(ITestOutputHelper output)
         await cluster.WaitForMembersAsync(a, [a, b], Recovery);
         await cluster.WaitForMembersAsync(b, [a, b], Recovery);
 
+        // The woken node may still deliver outputs its producer had queued before the freeze (a zombie
+        // write, same content as the new owner's): tolerated as late duplicates and counted.
         await load.StopAsync();
-        await balances.WaitForAsync(_ => balances.Check(load.LastSeq).Problems.Count == 0, Recovery, "every transaction reflected in accounts.balances", () => string.Join("\n", balances.Check(load.LastSeq).Problems.Take(10)) + "\n" + cluster.Logs());
-        var (problems, reEmitted) = balances.Check(load.LastSeq);
+        await balances.WaitForAsync(_ => balances.Check(load.LastSeq, lateDuplicates: true).Problems.Count == 0, Recovery, "every transaction reflected in accounts.balances", () => string.Join("\n", balances.Check(load.LastSeq, lateDuplicates: true).Problems.Take(10)) + "\n" + cluster.Logs());
+        var (problems, reEmitted) = balances.Check(load.LastSeq, lateDuplicates: true);
         Assert.Empty(problems);
         var (journalProblems, events) = await cluster.CheckJournalAsync();
         Assert.Empty(journalProblems);
         Assert.Equal(load.Produced, events);
-        output.WriteLine($"{load.Produced} transactions; {reEmitted} outputs re-emitted (same content); journal: {events} events, none applied twice");
+        output.WriteLine($"{load.Produced} transactions; {reEmitted} outputs re-emitted or sent late by the woken node (same content); journal: {events} events, none applied twice");
+    }
+
+    /// <summary>Waits for three Up members sharing the partitions, then starts the load and waits for balances to flow.</summary>
+    private static async Task StartSteadyFlowAsync(ThreeNodeCluster cluster, BalanceLog balances, AccountLoad load)
+    {
+        var nodes = cluster.Nodes.ToList();
+        await cluster.WaitForMembersAsync(nodes[0], nodes, Formation);
+        await cluster.WaitForPartitionsSplitAsync(nodes, Formation);
+        load.Start();
+        await balances.WaitForAsync(o => o.Count >= 400, Recovery, "steady flow over three nodes", cluster.Logs);
     }
 
     private static async Task<bool> WaitForExitAsync(ClusterNode node, TimeSpan timeout)
