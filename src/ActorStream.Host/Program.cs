@@ -8,6 +8,7 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DevCommand.Create());
 root.Subcommands.Add(KafkaCommand.Create());
 root.Subcommands.Add(TopicsCommand.Create());
+root.Subcommands.Add(ProduceCommand.Create());
 root.Subcommands.Add(DlqCommand.Create());
 root.Subcommands.Add(LagCommand.Create());
 root.Subcommands.Add(ClusterCommand.Create());

@@ -79,6 +79,7 @@ internal static class DevCommand
                 actorstream.kafka.bootstrap-servers = embedded
                 actorstream.schema-registry.embedded = on
                 actorstream.pipelines.accounts.value-format = json-schema
+                actorstream.pipelines.accounts.emit-format = json-schema
                 actorstream.topics.accounts.partitions = {{options.Partitions}}
                 actorstream.topics."accounts.balances".partitions = {{options.Partitions}}
                 actorstream.topics."accounts.dlq".partitions = {{options.Partitions}}
@@ -231,17 +232,27 @@ internal static class DevCommand
                 continue;
             }
 
-            var balance = JsonSerializer.Deserialize<AccountBalance>(record.Message.Value, AccountsSample.Json)!;
+            if (record.Offset.Value == ends[record.TopicPartition] - 1)
+            {
+                remaining--;
+            }
+
+            // dev emits balances in the schema registry wire format (emit-format = json-schema):
+            // byte 0, the 4-byte schema id of accounts.balances-value, then the JSON.
+            var value = record.Message.Value;
+            if (value.Length < 5 || value[0] != 0)
+            {
+                problems.Add($"{AccountsSample.BalancesTopic} {record.TopicPartitionOffset}: not in the schema registry wire format");
+                continue;
+            }
+
+            var balance = JsonSerializer.Deserialize<AccountBalance>(value.AsSpan(5), AccountsSample.Json)!;
             if (latest.TryGetValue(balance.AccountId, out var previous) && balance.Seq <= previous.Seq)
             {
                 problems.Add($"{balance.AccountId}: seq {balance.Seq} after seq {previous.Seq}");
             }
 
             latest[balance.AccountId] = balance;
-            if (record.Offset.Value == ends[record.TopicPartition] - 1)
-            {
-                remaining--;
-            }
         }
 
         foreach (var (account, (seq, amount)) in expected)

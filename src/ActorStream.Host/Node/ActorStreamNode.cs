@@ -312,7 +312,7 @@ internal sealed class ActorStreamNode
         }
 
         var urlConfigured = settings.Url.Length > 0 || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("SCHEMA_REGISTRY_URL"));
-        var needed = embeddedKafka || pipelines.Any(p => p.ValueFormat != ValueFormat.Json);
+        var needed = embeddedKafka || pipelines.Any(p => p.ValueFormat != ValueFormat.Json || p.EmitFormat != EmitFormat.Json);
         if (!settings.Embedded || urlConfigured || !needed)
         {
             return null;

@@ -11,7 +11,11 @@ namespace ActorStream.Entities;
 /// <param name="Record">The record.</param>
 /// <param name="Value">The decoded value (of the entity's registered value type).</param>
 /// <param name="Attempt">1 for the first delivery, higher on retries of the same record.</param>
-public sealed record ProcessRecord(string EntityId, KafkaRecord Record, object? Value, int Attempt);
+public sealed record ProcessRecord(string EntityId, KafkaRecord Record, object? Value, int Attempt)
+{
+    /// <summary>The pipeline's <c>emit-format</c>: how the outputs of this record are written (set by the entity host).</summary>
+    internal Pipelines.Settings.EmitFormat EmitFormat { get; init; }
+}
 
 /// <summary>The entity finished the record at <paramref name="Offset"/>; the host acknowledges it.</summary>
 /// <param name="Offset">Offset of the processed record.</param>

@@ -10,12 +10,14 @@ namespace ActorStream.Entities;
 public sealed class RecordContext
 {
     private readonly List<OutputRecord> _outputs = new();
+    private readonly Pipelines.Settings.EmitFormat _emitFormat;
 
     internal RecordContext(ProcessRecord message)
     {
         EntityId = message.EntityId;
         Record = message.Record;
         Attempt = message.Attempt;
+        _emitFormat = message.EmitFormat;
     }
 
     /// <summary>The entity id (record key).</summary>
@@ -50,7 +52,9 @@ public sealed class RecordContext
             };
         }
 
-        _outputs.Add(record);
+        // The pipeline decides the output format, not the entity: the same entity type can run in a
+        // plain-JSON pipeline and in a schema-checked one.
+        _outputs.Add(record with { Format = _emitFormat });
     }
 }
 

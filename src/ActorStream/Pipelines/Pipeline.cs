@@ -83,6 +83,12 @@ public sealed class Pipeline
         var producer = ProducerSettings<byte[], byte[]>.Create(system);
         producer.Validate();
 
+        if (settings.EmitFormat == EmitFormat.JsonSchema)
+        {
+            // Refuse to start rather than fail (and dead-letter) every record that emits.
+            Internal.Schemas.SchemaRegistryClients.RequireForEmits(system, settings);
+        }
+
         var schemas = settings.ValueFormat == ValueFormat.Json
             ? null
             : new Internal.Schemas.SchemaChecker(Internal.Schemas.SchemaRegistryClients.Create(system, settings), settings.ValueFormat, settings.Name,

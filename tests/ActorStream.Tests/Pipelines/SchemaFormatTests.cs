@@ -159,6 +159,65 @@ public sealed class SchemaFormatTests : PipelineSpec
     }
 
     [Fact]
+    public async Task Emit_format_json_schema_writes_outputs_in_wire_format_and_dead_letters_outputs_that_fail_the_schema()
+    {
+        var topic = NewTopic(1);
+        var output = $"{topic}.out";
+        Kafka.CreateTopic(output, 1);
+        const string outputSchema = """
+            {
+              "$schema": "http://json-schema.org/draft-07/schema#",
+              "type": "object",
+              "properties": { "key": { "type": "string" }, "seq": { "type": "integer", "maximum": 100 } },
+              "required": ["key", "seq"]
+            }
+            """;
+        using var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = _registry.Server.Url.ToString().TrimEnd('/') });
+        var id = await client.RegisterSchemaAsync($"{output}-value", new Schema(outputSchema, SchemaType.Json));
+        Produce(topic, [("a", """{"seq":1}"""), ("a", """{"seq":500}"""), ("a", """{"seq":2}"""), ("b", """{"seq":3}""")]);
+
+        var settings = Settings("emits", topic, "Seq").WithEmitFormat(EmitFormat.JsonSchema);
+        var pipeline = Pipeline.Start(Sys, settings);
+        var outputs = ReadAll(output, 1, 3);
+        var dlq = ReadAll($"{topic}.dlq", 1, 1);
+        await AwaitConditionAsync(() => Task.FromResult(Committed(settings.GroupId, topic, 1)[0] == EndOffsets(topic, 1)[0]), TimeSpan.FromSeconds(30));
+        await pipeline.StopAsync(TimeSpan.FromSeconds(30));
+
+        // Readable by Confluent's deserializer, with the registered schema id in the frame.
+        var deserializer = new JsonDeserializer<WireOutput>(client, new JsonDeserializerConfig());
+        var read = new List<WireOutput>();
+        foreach (var record in outputs)
+        {
+            Assert.Equal(0, record.Message.Value[0]);
+            Assert.Equal(id, BinaryPrimitives.ReadInt32BigEndian(record.Message.Value.AsSpan(1, 4)));
+            read.Add(await deserializer.DeserializeAsync(record.Message.Value, false, new SerializationContext(MessageComponentType.Value, output)));
+        }
+
+        Assert.Equal(["a:1", "a:2", "b:3"], read.Select(o => $"{o.Key}:{o.Seq}").OrderBy(x => x, StringComparer.Ordinal));
+        Assert.Equal(3, ReadToEnd(output, 1).Count);
+
+        // The invalid output was never written: its record went through retry to the DLQ with the reasons.
+        var letter = Assert.Single(dlq);
+        Assert.Equal("""{"seq":500}""", Encoding.UTF8.GetString(letter.Message.Value));
+        Assert.Equal("handler", Header(letter, "actorstream.dlq.stage"));
+        Assert.Equal("ActorStream.Entities.OutputSchemaException", Header(letter, "actorstream.dlq.exception.type"));
+        Assert.Equal(
+            $"output to topic '{output}' refused (emit-format = json-schema, subject '{output}-value'): the value does not match schema id {id} (version 1): #/seq: NumberTooBig",
+            Header(letter, "actorstream.dlq.exception.message"));
+    }
+
+    [Fact]
+    public void Emit_format_json_schema_without_a_registry_is_refused_naming_the_key()
+    {
+        using var system = Akka.Actor.ActorSystem.Create("noregistry-emits", NodeConfig(Kafka.BootstrapServers));
+        ActorStreamExtension.Get(system).Entities.Register<SeqEntity>("Seq");
+        var settings = Settings("noregistry", "t-none", "Seq").WithEmitFormat(EmitFormat.JsonSchema);
+        var ex = Assert.Throws<PipelineConfigurationException>(() => Pipeline.Start(system, settings));
+        Assert.Equal("emit-format", ex.Key);
+        Assert.Contains("json-schema needs a schema registry", ex.Message);
+    }
+
+    [Fact]
     public void A_schema_format_without_a_registry_is_refused_naming_the_key()
     {
         using var system = Akka.Actor.ActorSystem.Create("noregistry", NodeConfig(Kafka.BootstrapServers));
@@ -216,6 +275,16 @@ public sealed class SchemaFormatTests : PipelineSpec
     /// <summary>The value as Confluent's serializer writes it (lower-case property name, as in the schema).</summary>
     public sealed class WireSeq
     {
+        [Newtonsoft.Json.JsonProperty("seq")]
+        public long Seq { get; set; }
+    }
+
+    /// <summary>An output of SeqEntity as Confluent's deserializer reads it.</summary>
+    public sealed class WireOutput
+    {
+        [Newtonsoft.Json.JsonProperty("key")]
+        public string Key { get; set; } = "";
+
         [Newtonsoft.Json.JsonProperty("seq")]
         public long Seq { get; set; }
     }

@@ -239,7 +239,7 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
         _lastError = null;
         _running = true;
         _startedAt = DateTime.UtcNow;
-        _child.Tell(new ProcessRecord(_entityId, _current!.Record, _current.Value, _attempt));
+        _child.Tell(new ProcessRecord(_entityId, _current!.Record, _current.Value, _attempt) { EmitFormat = _settings.EmitFormat });
     }
 
     private void OnFailure(Exception error, string stage)

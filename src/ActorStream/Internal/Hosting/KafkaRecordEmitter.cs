@@ -8,20 +8,34 @@ namespace ActorStream.Internal.Hosting;
 /// <summary>
 /// The node's output producer: one idempotent Confluent producer (acks=all, murmur2_random, from
 /// <c>actorstream.kafka.producer</c>) shared by all entities. Records of one call are handed to the
-/// client in order, so per key they reach the broker in emit order.
+/// client in order, so per key they reach the broker in emit order. Outputs of pipelines with
+/// <c>emit-format = json-schema</c> are validated and framed first (asynchronously, before any record
+/// of the call is produced, so a refused value fails the whole call and nothing of it is written).
 /// </summary>
 internal sealed class KafkaRecordEmitter : IRecordEmitter, IDisposable
 {
     private readonly Lazy<IProducer<byte[], byte[]>> _producer;
+    private readonly Lazy<Internal.Schemas.OutputSchemaSerializer> _schemas;
 
     public KafkaRecordEmitter(ActorSystem system)
     {
         _producer = new Lazy<IProducer<byte[], byte[]>>(() => ProducerSettings<byte[], byte[]>.Create(system).CreateProducer());
+        _schemas = new Lazy<Internal.Schemas.OutputSchemaSerializer>(() => new Internal.Schemas.OutputSchemaSerializer(
+            Internal.Schemas.SchemaRegistryClients.Create(Internal.Schemas.SchemaRegistryClients.Url(system)
+                ?? throw new InvalidOperationException($"emit-format = json-schema needs a schema registry: set {Internal.Schemas.SchemaRegistryClients.UrlPath} or {Internal.Schemas.SchemaRegistryClients.UrlVariable}"))));
         system.RegisterOnTermination(Dispose);
     }
 
     public async Task EmitAsync(IReadOnlyList<OutputRecord> records, CancellationToken cancellationToken = default)
     {
+        var values = new byte[records.Count][];
+        for (var i = 0; i < records.Count; i++)
+        {
+            values[i] = records[i].Format == Pipelines.Settings.EmitFormat.JsonSchema
+                ? await _schemas.Value.SerializeAsync(records[i].Topic, records[i].Value).ConfigureAwait(false)
+                : records[i].Value;
+        }
+
         var producer = _producer.Value;
         var pending = new Task[records.Count];
         for (var i = 0; i < records.Count; i++)
@@ -30,7 +44,7 @@ internal sealed class KafkaRecordEmitter : IRecordEmitter, IDisposable
             var message = new Message<byte[], byte[]>
             {
                 Key = r.Key is null ? null! : System.Text.Encoding.UTF8.GetBytes(r.Key),
-                Value = r.Value,
+                Value = values[i],
                 Headers = ToHeaders(r.Headers),
             };
             pending[i] = producer.ProduceAsync(r.Topic, message, cancellationToken);
@@ -46,6 +60,11 @@ internal sealed class KafkaRecordEmitter : IRecordEmitter, IDisposable
         {
             _producer.Value.Flush(TimeSpan.FromSeconds(10));
             _producer.Value.Dispose();
+        }
+
+        if (_schemas.IsValueCreated)
+        {
+            _schemas.Value.Dispose();
         }
     }
 

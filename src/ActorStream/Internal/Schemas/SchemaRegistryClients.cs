@@ -33,11 +33,22 @@ internal static class SchemaRegistryClients
 
     /// <summary>A Confluent client for the pipeline's registry.</summary>
     /// <exception cref="PipelineConfigurationException">No registry is configured.</exception>
-    public static ISchemaRegistryClient Create(ActorSystem system, PipelineSettings settings)
+    public static ISchemaRegistryClient Create(ActorSystem system, PipelineSettings settings) =>
+        Create(Url(system) ?? throw Missing(settings, ConfigPaths.ValueFormat, EnumNames.Name(settings.ValueFormat)));
+
+    /// <summary>Refuses to start a pipeline with <c>emit-format = json-schema</c> when no registry is configured.</summary>
+    /// <exception cref="PipelineConfigurationException">No registry is configured.</exception>
+    public static void RequireForEmits(ActorSystem system, PipelineSettings settings)
     {
-        var url = Url(system) ?? throw new PipelineConfigurationException(settings.Name, ConfigPaths.ValueFormat,
-            $"{EnumNames.Name(settings.ValueFormat)} needs a schema registry: set {UrlPath} or the {UrlVariable} environment variable " +
-            "(a node with actorstream.schema-registry.embedded = on sets it to its embedded registry)");
+        if (Url(system) is null)
+        {
+            throw Missing(settings, ConfigPaths.EmitFormat, EnumNames.Name(settings.EmitFormat));
+        }
+    }
+
+    /// <summary>A Confluent client for <paramref name="url"/>, with basic auth from <c>SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO</c>.</summary>
+    public static ISchemaRegistryClient Create(string url)
+    {
         var config = new SchemaRegistryConfig { Url = url };
         var userInfo = Environment.GetEnvironmentVariable(BasicAuthVariable);
         if (!string.IsNullOrEmpty(userInfo))
@@ -48,4 +59,9 @@ internal static class SchemaRegistryClients
 
         return new CachedSchemaRegistryClient(config);
     }
+
+    private static PipelineConfigurationException Missing(PipelineSettings settings, string key, string value) =>
+        new(settings.Name, key,
+            $"{value} needs a schema registry: set {UrlPath} or the {UrlVariable} environment variable " +
+            "(a node with actorstream.schema-registry.embedded = on sets it to its embedded registry)");
 }

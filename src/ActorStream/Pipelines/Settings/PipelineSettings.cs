@@ -42,7 +42,8 @@ public sealed record PipelineSettings
         int snapshotEvery,
         ValueFormat valueFormat = ValueFormat.Json,
         bool critical = false,
-        PipelineOffsetOutOfRange offsetOutOfRange = PipelineOffsetOutOfRange.Default)
+        PipelineOffsetOutOfRange offsetOutOfRange = PipelineOffsetOutOfRange.Default,
+        EmitFormat emitFormat = EmitFormat.Json)
     {
         Name = name;
         var topicList = (topics ?? []).ToArray();
@@ -63,6 +64,7 @@ public sealed record PipelineSettings
         Check(PipelineChecks.SnapshotEvery(snapshotEvery), ConfigPaths.SnapshotEvery);
         Check(PipelineChecks.ValueFormat(valueFormat), ConfigPaths.ValueFormat);
         Check(PipelineChecks.OffsetOutOfRange(offsetOutOfRange), ConfigPaths.OffsetOutOfRange);
+        Check(PipelineChecks.EmitFormat(emitFormat), ConfigPaths.EmitFormat);
 
         Topics = Array.AsReadOnly(topicList);
         GroupId = groupId;
@@ -78,6 +80,7 @@ public sealed record PipelineSettings
         ValueFormat = valueFormat;
         Critical = critical;
         OffsetOutOfRange = offsetOutOfRange;
+        EmitFormat = emitFormat;
         EmitTopics = Array.AsReadOnly(emitList);
     }
 
@@ -126,6 +129,12 @@ public sealed record PipelineSettings
 
     /// <summary>How record values are read and checked before they reach the entity (config <c>value-format</c>).</summary>
     public ValueFormat ValueFormat { get; }
+
+    /// <summary>
+    /// How the values the pipeline's entities emit are written (config <c>emit-format</c>): plain JSON, or
+    /// validated against the latest schema of <c>&lt;topic&gt;-value</c> and written in Confluent's wire format.
+    /// </summary>
+    public EmitFormat EmitFormat { get; }
 
     /// <summary>
     /// A critical pipeline must not lose records silently (config <c>critical</c>, default off): its
@@ -287,7 +296,8 @@ public sealed record PipelineSettings
             common.SnapshotEvery,
             common.ValueFormat,
             common.Critical,
-            common.OffsetOutOfRange);
+            common.OffsetOutOfRange,
+            common.EmitFormat);
     }
 
     /// <summary>Returns a copy with another <see cref="Name"/>. <see cref="GroupId"/> and <see cref="DlqTopic"/> keep their values.</summary>
@@ -404,6 +414,14 @@ public sealed record PipelineSettings
         return Copy(snapshotEvery: snapshotEvery);
     }
 
+    /// <summary>Returns a copy with another <see cref="EmitFormat"/>.</summary>
+    /// <param name="emitFormat">A defined <see cref="Settings.EmitFormat"/>.</param>
+    public PipelineSettings WithEmitFormat(EmitFormat emitFormat)
+    {
+        Check(PipelineChecks.EmitFormat(emitFormat), ConfigPaths.EmitFormat);
+        return Copy(emitFormat: emitFormat);
+    }
+
     /// <summary>Returns a copy with another <see cref="ValueFormat"/>.</summary>
     /// <param name="valueFormat">A defined <see cref="Settings.ValueFormat"/>.</param>
     public PipelineSettings WithValueFormat(ValueFormat valueFormat)
@@ -444,7 +462,8 @@ public sealed record PipelineSettings
             && SnapshotEvery == other.SnapshotEvery
             && ValueFormat == other.ValueFormat
             && Critical == other.Critical
-            && OffsetOutOfRange == other.OffsetOutOfRange);
+            && OffsetOutOfRange == other.OffsetOutOfRange
+            && EmitFormat == other.EmitFormat);
 
     /// <inheritdoc />
     public override int GetHashCode()
@@ -474,6 +493,7 @@ public sealed record PipelineSettings
         hash.Add(ValueFormat);
         hash.Add(Critical);
         hash.Add(OffsetOutOfRange);
+        hash.Add(EmitFormat);
         return hash.ToHashCode();
     }
 
@@ -483,7 +503,7 @@ public sealed record PipelineSettings
         $"max-in-flight-per-partition={MaxInFlightPerPartition}, ack-timeout={ConfigPaths.Format(AckTimeout)}, " +
         $"null-key-policy={EnumNames.Name(NullKeyPolicy)}, {Retry}, {Supervision}, emit-topics=[{string.Join(", ", EmitTopics)}], " +
         $"passivate-after={(PassivateAfter == TimeSpan.Zero ? "off" : ConfigPaths.Format(PassivateAfter))}, snapshot-every={SnapshotEvery}, value-format={EnumNames.Name(ValueFormat)}, " +
-        $"critical={(Critical ? "on" : "off")}, offset-out-of-range={EnumNames.Name(OffsetOutOfRange)})";
+        $"critical={(Critical ? "on" : "off")}, offset-out-of-range={EnumNames.Name(OffsetOutOfRange)}, emit-format={EnumNames.Name(EmitFormat)})";
 
     /// <summary>The values a pipeline can take from <c>actorstream.pipeline-defaults</c>, as read (empty strings = derived).</summary>
     internal sealed record DefaultValues(
@@ -500,7 +520,8 @@ public sealed record PipelineSettings
         int SnapshotEvery,
         ValueFormat ValueFormat,
         bool Critical,
-        PipelineOffsetOutOfRange OffsetOutOfRange);
+        PipelineOffsetOutOfRange OffsetOutOfRange,
+        EmitFormat EmitFormat);
 
     /// <summary>The reference <c>actorstream.pipeline-defaults</c> block, freshly parsed.</summary>
     internal static Layer ReferenceDefaultsLayer() =>
@@ -549,6 +570,7 @@ public sealed record PipelineSettings
         var valueFormat = r.Enum(ConfigPaths.ValueFormat, EnumNames.ValueFormats);
         var critical = r.Switch(ConfigPaths.Critical);
         var offsetOutOfRange = r.Enum(ConfigPaths.OffsetOutOfRange, EnumNames.OffsetOutOfRangePolicies);
+        var emitFormat = r.Enum(ConfigPaths.EmitFormat, EnumNames.EmitFormats);
 
         return new DefaultValues(
             groupId,
@@ -564,7 +586,8 @@ public sealed record PipelineSettings
             snapshotEvery,
             valueFormat,
             critical,
-            offsetOutOfRange);
+            offsetOutOfRange,
+            emitFormat);
     }
 
     private static IReadOnlyList<string> ReadTopics(PipelineConfigReader r)
@@ -615,7 +638,8 @@ public sealed record PipelineSettings
         int? snapshotEvery = null,
         ValueFormat? valueFormat = null,
         bool? critical = null,
-        PipelineOffsetOutOfRange? offsetOutOfRange = null) =>
+        PipelineOffsetOutOfRange? offsetOutOfRange = null,
+        EmitFormat? emitFormat = null) =>
         new(
             name ?? Name,
             topics ?? Topics,
@@ -632,7 +656,8 @@ public sealed record PipelineSettings
             snapshotEvery ?? SnapshotEvery,
             valueFormat ?? ValueFormat,
             critical ?? Critical,
-            offsetOutOfRange ?? OffsetOutOfRange);
+            offsetOutOfRange ?? OffsetOutOfRange,
+            emitFormat ?? EmitFormat);
 
     private void Check(string? problem, string key) => Check(Name, problem, key);
 

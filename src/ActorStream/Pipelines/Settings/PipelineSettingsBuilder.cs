@@ -41,6 +41,7 @@ public sealed class PipelineSettingsBuilder
     private TimeSpan _passivateAfter;
     private int _snapshotEvery;
     private ValueFormat _valueFormat;
+    private EmitFormat _emitFormat;
     private bool _critical;
     private PipelineOffsetOutOfRange _offsetOutOfRange;
 
@@ -81,6 +82,7 @@ public sealed class PipelineSettingsBuilder
         _passivateAfter = values.PassivateAfter;
         _snapshotEvery = values.SnapshotEvery;
         _valueFormat = values.ValueFormat;
+        _emitFormat = values.EmitFormat;
         _critical = values.Critical;
         _offsetOutOfRange = values.OffsetOutOfRange;
     }
@@ -255,6 +257,15 @@ public sealed class PipelineSettingsBuilder
         return this;
     }
 
+    /// <summary>Sets how the values the entities emit are written. Config: <c>emit-format</c>.</summary>
+    /// <param name="emitFormat">A defined <see cref="Settings.EmitFormat"/>.</param>
+    public PipelineSettingsBuilder EmitFormat(EmitFormat emitFormat)
+    {
+        Check(PipelineChecks.EmitFormat(emitFormat), ConfigPaths.EmitFormat);
+        _emitFormat = emitFormat;
+        return this;
+    }
+
     /// <summary>Sets how record values are read and checked. Config: <c>value-format</c>.</summary>
     /// <param name="valueFormat">A defined <see cref="Settings.ValueFormat"/>.</param>
     public PipelineSettingsBuilder ValueFormat(ValueFormat valueFormat)
@@ -315,7 +326,8 @@ public sealed class PipelineSettingsBuilder
             _snapshotEvery,
             _valueFormat,
             _critical,
-            _offsetOutOfRange);
+            _offsetOutOfRange,
+            _emitFormat);
     }
 
     private void Check(string? problem, string key)

@@ -25,6 +25,7 @@ public class PipelineSettingsBuilderTests
                 rules { "System.FormatException" = dead-letter, "System.IO.IOException" = retry }
               }
               emit-topics = ["accounts.balances"]
+              emit-format = json-schema
             }
             """)).Single();
 
@@ -41,8 +42,11 @@ public class PipelineSettingsBuilderTests
             .DefaultDecision(SupervisionDecision.Stop)
             .NullKeyPolicy(NullKeyPolicy.DeadLetter)
             .EmitTo("accounts.balances")
+            .EmitFormat(EmitFormat.JsonSchema)
             .Build();
 
+        Assert.Equal(EmitFormat.JsonSchema, fromConfig.EmitFormat);
+        Assert.NotEqual(built, built.WithEmitFormat(EmitFormat.Json));
         Assert.Equal(fromConfig, built);
         Assert.True(fromConfig == built);
         Assert.Equal(fromConfig.GetHashCode(), built.GetHashCode());

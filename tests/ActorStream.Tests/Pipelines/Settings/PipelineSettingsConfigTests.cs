@@ -230,6 +230,7 @@ public class PipelineSettingsConfigTests
         { "topic = a\nentity = E\nnull-key-policy = sometimes", "null-key-policy", "unknown value 'sometimes'; allowed values: per-partition, dead-letter" },
         { "topic = a\nentity = E\nvalue-format = avro", "value-format", "unknown value 'avro'; allowed values: json, json-schema, json-validated" },
         { "topic = a\nentity = E\nvalue-format = [json]", "value-format", "got a list" },
+        { "topic = a\nentity = E\nemit-format = avro", "emit-format", "unknown value 'avro'; allowed values: json, json-schema" },
         { "topic = a\ntopics = [b]\nentity = E", "topics", "cannot be set together with topic" },
         { "entity = E", "topic", "is required" },
         { "topic = a", "entity", "is required" },

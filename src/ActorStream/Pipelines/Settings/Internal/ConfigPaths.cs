@@ -23,6 +23,7 @@ internal static partial class ConfigPaths
     public const string PassivateAfter = "passivate-after";
     public const string SnapshotEvery = "snapshot-every";
     public const string ValueFormat = "value-format";
+    public const string EmitFormat = "emit-format";
     public const string Critical = "critical";
     public const string OffsetOutOfRange = "offset-out-of-range";
 
@@ -38,7 +39,7 @@ internal static partial class ConfigPaths
     public static readonly IReadOnlyList<string> PipelineKeys =
     [
         Topic, Topics, GroupId, Entity, DlqTopic, MaxInFlightPerPartition, AckTimeout, NullKeyPolicy, Retry, Supervision, EmitTopics, PassivateAfter, SnapshotEvery, ValueFormat,
-        Critical, OffsetOutOfRange,
+        EmitFormat, Critical, OffsetOutOfRange,
     ];
 
     /// <summary>Keys that only a pipeline block may set, never <c>actorstream.pipeline-defaults</c>.</summary>

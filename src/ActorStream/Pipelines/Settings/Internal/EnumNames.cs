@@ -23,6 +23,12 @@ internal static class EnumNames
         new("json-validated", ValueFormat.JsonValidated),
     ];
 
+    public static readonly IReadOnlyList<KeyValuePair<string, EmitFormat>> EmitFormats =
+    [
+        new("json", EmitFormat.Json),
+        new("json-schema", EmitFormat.JsonSchema),
+    ];
+
     public static readonly IReadOnlyList<KeyValuePair<string, PipelineOffsetOutOfRange>> OffsetOutOfRangePolicies =
     [
         new("earliest", PipelineOffsetOutOfRange.Earliest),
@@ -46,6 +52,10 @@ internal static class EnumNames
     public static bool IsDefined(PipelineOffsetOutOfRange value) => OffsetOutOfRangePolicies.Any(p => p.Value == value);
 
     public static string Name(ValueFormat value) => NameOf(ValueFormats, value);
+
+    public static string Name(EmitFormat value) => NameOf(EmitFormats, value);
+
+    public static bool IsDefined(EmitFormat value) => EmitFormats.Any(p => p.Value == value);
 
     public static bool IsDefined(ValueFormat value) => ValueFormats.Any(p => p.Value == value);
 

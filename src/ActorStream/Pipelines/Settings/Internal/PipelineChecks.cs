@@ -92,4 +92,7 @@ internal static class PipelineChecks
 
     public static string? ValueFormat(ValueFormat value) =>
         EnumNames.IsDefined(value) ? null : EnumNames.Unknown(EnumNames.ValueFormats, value.ToString());
+
+    public static string? EmitFormat(EmitFormat value) =>
+        EnumNames.IsDefined(value) ? null : EnumNames.Unknown(EnumNames.EmitFormats, value.ToString());
 }
