@@ -12,6 +12,7 @@ root.Subcommands.Add(ProduceCommand.Create());
 root.Subcommands.Add(DlqCommand.Create());
 root.Subcommands.Add(LagCommand.Create());
 root.Subcommands.Add(ClusterCommand.Create());
+root.Subcommands.Add(PipelinesCommand.Create());
 root.Subcommands.Add(SchemaRegistryCommand.Create());
 root.Subcommands.Add(SchemasCommand.Create());
 root.Subcommands.Add(DbCommand.Create());

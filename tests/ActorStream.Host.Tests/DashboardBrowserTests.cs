@@ -15,7 +15,7 @@ public sealed class DashboardBrowserTests
     {
         var chromium = FindChromium();
         var dev = Path.Combine(Actorstream.RepositoryRoot, "hocon", "dev.conf");
-        using var node = Actorstream.Start(new Dictionary<string, string?> { ["KAFKA_BOOTSTRAP_SERVERS"] = null }, "run", "--config", dev,
+        using var node = Actorstream.Start(new Dictionary<string, string?> { ["KAFKA_BOOTSTRAP_SERVERS"] = null, ["ACTORSTREAM_ADMIN_TOKEN"] = "dash-token" }, "run", "--config", dev,
             "--set", "actorstream.monitoring.lag-interval=500ms");
         using var traffic = new CancellationTokenSource();
         Task? producing = null;
@@ -65,6 +65,19 @@ public sealed class DashboardBrowserTests
             Assert.Matches(@"^\d[\d,]*$", await pipeline.Locator(".dlq-count").InnerTextAsync());
             Assert.Matches(@"^\d[\d,]*(\.\d)?$", await pipeline.Locator(".throughput").InnerTextAsync());
             await page.Locator("#no-alerts, #alerts .alert").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+
+            // A pipeline paused by an operator says so on its card, and stops saying so on resume.
+            using (var admin = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) })
+            {
+                admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "dash-token");
+                var badge = pipeline.Locator(".paused-badge");
+                Assert.Equal(0, await badge.CountAsync());
+                (await admin.PostAsync("/api/admin/pipelines/accounts/pause", null)).EnsureSuccessStatusCode();
+                await badge.WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+                Assert.Equal("paused", await badge.InnerTextAsync());
+                (await admin.PostAsync("/api/admin/pipelines/accounts/resume", null)).EnsureSuccessStatusCode();
+                await badge.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached, Timeout = 15_000 });
+            }
 
             if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOT") is { Length: > 0 } screenshot)
             {

@@ -85,6 +85,51 @@ public sealed partial class HttpEndpointTests
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
             Assert.Contains("no endpoint GET /api/nothing", await missing.Content.ReadAsStringAsync());
 
+            // Pause / resume: the token is required, the answer is the state (idempotent), unknown names get a 404 naming the known ones.
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync("/api/admin/pipelines/accounts/pause", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync("/api/admin/pipelines/accounts/resume", null)).StatusCode);
+            Assert.False(await PausedAsync(http));
+            Assert.Equal((HttpStatusCode.OK, true, true), await AdminAsync(http, "/api/admin/pipelines/accounts/pause"));
+            Assert.Equal((HttpStatusCode.OK, true, false), await AdminAsync(http, "/api/admin/pipelines/accounts/pause"));
+            Assert.True(await PausedAsync(http));
+            using (var lagWhilePaused = JsonDocument.Parse(await http.GetStringAsync("/api/lag")))
+            {
+                Assert.True(lagWhilePaused.RootElement.EnumerateArray().Single(p => p.GetProperty("pipeline").GetString() == "accounts").GetProperty("paused").GetBoolean());
+            }
+
+            using (var unknown = new HttpRequestMessage(HttpMethod.Post, "/api/admin/pipelines/nope/pause"))
+            {
+                unknown.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret-token");
+                var response = await http.SendAsync(unknown);
+                Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+                using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                Assert.Equal("no pipeline named 'nope'; pipelines: accounts", error.RootElement.GetProperty("error").GetString());
+            }
+
+            Assert.Equal((HttpStatusCode.OK, false, true), await AdminAsync(http, "/api/admin/pipelines/accounts/resume"));
+            Assert.Equal((HttpStatusCode.OK, false, false), await AdminAsync(http, "/api/admin/pipelines/accounts/resume"));
+            Assert.False(await PausedAsync(http));
+
+            // The same through the CLI: the token comes from an environment variable, never the command line.
+            var (cliExit, cliOut, cliErr) = await Actorstream.RunWithEnvironmentAsync(new Dictionary<string, string?> { ["PAUSE_TOKEN"] = "s3cret-token" },
+                "pipelines", "pause", "accounts", "--node", url, "--token-env", "PAUSE_TOKEN");
+            Assert.True(cliExit == 0, $"{cliExit}\n{cliOut}\n{cliErr}");
+            Assert.Contains($"pipeline accounts on {url}: paused", cliOut);
+            Assert.True(await PausedAsync(http));
+            var (noTokenExit, _, noTokenErr) = await Actorstream.RunWithEnvironmentAsync(new Dictionary<string, string?> { ["ACTORSTREAM_ADMIN_TOKEN"] = null },
+                "pipelines", "resume", "accounts", "--node", url);
+            Assert.Equal(2, noTokenExit);
+            Assert.Contains("ACTORSTREAM_ADMIN_TOKEN is not set", noTokenErr);
+            var (wrongExit, _, wrongErr) = await Actorstream.RunWithEnvironmentAsync(new Dictionary<string, string?> { ["ACTORSTREAM_ADMIN_TOKEN"] = "guess" },
+                "pipelines", "resume", "accounts", "--node", url);
+            Assert.Equal(1, wrongExit);
+            Assert.Contains("401", wrongErr);
+            Assert.True(await PausedAsync(http));
+            (cliExit, cliOut, cliErr) = await Actorstream.RunWithEnvironmentAsync(new Dictionary<string, string?> { ["ACTORSTREAM_ADMIN_TOKEN"] = "s3cret-token" },
+                "pipelines", "resume", "accounts", "--node", url);
+            Assert.True(cliExit == 0, $"{cliExit}\n{cliOut}\n{cliErr}");
+            Assert.False(await PausedAsync(http));
+
             using (var right = new HttpRequestMessage(HttpMethod.Post, "/api/admin/pipelines/accounts/stop"))
             {
                 right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret-token");
@@ -148,6 +193,24 @@ public sealed partial class HttpEndpointTests
         _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
         _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         return url is not null && bootstrap is not null ? (url, bootstrap) : throw new Xunit.Sdk.XunitException($"no HTTP/Kafka address logged:\n{seen}");
+    }
+
+    /// <summary>POSTs an admin action with the token; the status and the pipeline's paused / changed answer.</summary>
+    private static async Task<(HttpStatusCode Status, bool Paused, bool Changed)> AdminAsync(HttpClient http, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret-token");
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("s3cret", body);
+        using var json = JsonDocument.Parse(body);
+        return (response.StatusCode, json.RootElement.GetProperty("paused").GetBoolean(), json.RootElement.GetProperty("changed").GetBoolean());
+    }
+
+    private static async Task<bool> PausedAsync(HttpClient http)
+    {
+        using var pipelines = JsonDocument.Parse(await http.GetStringAsync("/api/pipelines"));
+        return pipelines.RootElement[0].GetProperty("paused").GetBoolean();
     }
 
     private static async Task Eventually(Func<Task<bool>> condition, string what)

@@ -76,7 +76,7 @@ internal sealed class NodeHttpServer : IAsyncDisposable
 
         var app = builder.Build();
         var store = new StoreHealth(ActorStream.Persistence.ActorStreamPersistence.Get(node.System));
-        Map(app, node, settings, store);
+        Map(app, node, settings, store, logger);
         try
         {
             await app.StartAsync();
@@ -105,7 +105,7 @@ internal sealed class NodeHttpServer : IAsyncDisposable
         await _store.DisposeAsync();
     }
 
-    private static void Map(WebApplication app, ActorStreamNode node, HttpSettings settings, StoreHealth store)
+    private static void Map(WebApplication app, ActorStreamNode node, HttpSettings settings, StoreHealth store, ILogger logger)
     {
         var monitoring = PipelineMonitoring.Get(node.System);
         app.MapPrometheusScrapingEndpoint("/metrics");
@@ -129,6 +129,7 @@ internal sealed class NodeHttpServer : IAsyncDisposable
             entity = p.Settings.Entity,
             dlq_topic = p.Settings.DlqTopic,
             state = p.Completion.IsFaulted ? "failed" : p.Completion.IsCompleted ? "stopped" : "running",
+            paused = p.IsPaused,
             assigned_partitions = monitoring.AssignedPartitions(p.Settings.GroupId).OrderBy(x => x.Topic).ThenBy(x => x.Partition).Select(x => new { topic = x.Topic, partition = x.Partition }),
         }), Json));
         app.MapGet("/api/lag", () => Results.Json(monitoring.Lag.Select(l => new
@@ -137,6 +138,7 @@ internal sealed class NodeHttpServer : IAsyncDisposable
             group = l.GroupId,
             at = l.At,
             total_lag = l.TotalLag,
+            paused = monitoring.IsPaused(l.Pipeline),
             status = l.Status,
             dead_letters_per_minute = l.DeadLettersPerMinute,
             dead_letters = l.DeadLetters,
@@ -151,12 +153,17 @@ internal sealed class NodeHttpServer : IAsyncDisposable
             var pipeline = node.Pipelines.FirstOrDefault(p => p.Settings.Name == name);
             if (pipeline is null)
             {
-                return Error(StatusCodes.Status404NotFound, $"no pipeline named '{name}'; pipelines: {string.Join(", ", node.Pipelines.Select(p => p.Settings.Name))}");
+                return UnknownPipeline(node, name);
             }
 
             await pipeline.StopAsync(TimeSpan.FromSeconds(30));
             return Results.Json(new { pipeline = name, state = "stopped", committed = true }, Json);
         });
+
+        // Pause / resume intake on this node. Idempotent: the answer is the state either way, and
+        // `changed` says whether this call changed it.
+        admin.MapPost("/pipelines/{name}/pause", (string name, HttpContext context) => PauseOrResume(node, name, pause: true, context, logger));
+        admin.MapPost("/pipelines/{name}/resume", (string name, HttpContext context) => PauseOrResume(node, name, pause: false, context, logger));
 
         var dlq = new DeadLetterSummary(node, monitoring);
         app.MapGet("/api/dlq", (int? limit) => limit is < 1 or > 500
@@ -171,6 +178,31 @@ internal sealed class NodeHttpServer : IAsyncDisposable
 
         app.MapFallback((HttpContext context) => Error(StatusCodes.Status404NotFound,
             $"no endpoint {context.Request.Method} {context.Request.Path}; see /metrics, /health/live, /health/ready, /api/pipelines, /api/lag, /api/alerts"));
+    }
+
+    private static IResult UnknownPipeline(ActorStreamNode node, string name) =>
+        Error(StatusCodes.Status404NotFound, $"no pipeline named '{name}'; pipelines: {string.Join(", ", node.Pipelines.Select(p => p.Settings.Name))}");
+
+    private static IResult PauseOrResume(ActorStreamNode node, string name, bool pause, HttpContext context, ILogger logger)
+    {
+        var pipeline = node.Pipelines.FirstOrDefault(p => p.Settings.Name == name);
+        if (pipeline is null)
+        {
+            return UnknownPipeline(node, name);
+        }
+
+        if (pipeline.Completion.IsCompleted)
+        {
+            return Error(StatusCodes.Status409Conflict, $"pipeline '{name}' is {(pipeline.Completion.IsFaulted ? "failed" : "stopped")}; it cannot be {(pause ? "paused" : "resumed")}");
+        }
+
+        var changed = pause ? pipeline.Pause() : pipeline.Resume();
+
+        // Who: the caller's address and user agent (the bearer token is never logged).
+        logger.LogInformation("Admin: pipeline {Pipeline} {Action} by {Remote} ({UserAgent}){Unchanged}",
+            name, pause ? "paused" : "resumed", context.Connection.RemoteIpAddress, context.Request.Headers.UserAgent.ToString(),
+            changed ? "" : pause ? "; it already was paused" : "; it was not paused");
+        return Results.Json(new { pipeline = name, paused = pipeline.IsPaused, changed }, Json);
     }
 
     private static void MapAsset(WebApplication app, string path, string name, string contentType)

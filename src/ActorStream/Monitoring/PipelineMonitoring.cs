@@ -29,6 +29,8 @@ public sealed class PipelineMonitoring : IExtension
     private ImmutableList<(string GroupId, DateTimeOffset At)> _partitionEvents = ImmutableList<(string, DateTimeOffset)>.Empty;
     private ImmutableDictionary<(string Pipeline, string Topic, int Partition), OldestUnacked> _oldest = ImmutableDictionary<(string, string, int), OldestUnacked>.Empty;
     private ImmutableDictionary<string, string> _pipelineOfGroup = ImmutableDictionary<string, string>.Empty;
+    private ImmutableHashSet<string> _paused = ImmutableHashSet<string>.Empty;
+    private ImmutableDictionary<string, DateTimeOffset> _resumedAt = ImmutableDictionary<string, DateTimeOffset>.Empty;
     private readonly UnreadableRecords _unreadable;
 
     internal PipelineMonitoring(ExtendedActorSystem system)
@@ -144,6 +146,35 @@ public sealed class PipelineMonitoring : IExtension
 
         _monitor.Tell(new WatchPipeline(pipeline));
     }
+
+    /// <summary>
+    /// True while <paramref name="pipeline"/> is paused by an operator on this node
+    /// (<see cref="Pipelines.Pipeline.Pause"/>): its partitions here are expected not to move, so
+    /// they raise no stalled-partition alert, and the pipeline no lag-growing alert.
+    /// </summary>
+    public bool IsPaused(string pipeline) => Volatile.Read(ref _paused).Contains(pipeline);
+
+    /// <summary>Notes that <paramref name="pipeline"/> was paused or resumed on this node.</summary>
+    internal void SetPaused(string pipeline, bool paused)
+    {
+        lock (_gate)
+        {
+            if (!paused && _paused.Contains(pipeline))
+            {
+                _resumedAt = _resumedAt.SetItem(pipeline, DateTimeOffset.UtcNow);
+            }
+
+            _paused = paused ? _paused.Add(pipeline) : _paused.Remove(pipeline);
+        }
+    }
+
+    /// <summary>
+    /// Paused now, or resumed less than two lag intervals before <paramref name="at"/>: a reading
+    /// taken right after the resume can predate the first commit, and would report the pause's
+    /// standing still as a stall.
+    /// </summary>
+    internal bool PausedAround(string pipeline, DateTimeOffset at) =>
+        IsPaused(pipeline) || (Volatile.Read(ref _resumedAt).TryGetValue(pipeline, out var resumed) && at - resumed < Settings.LagInterval * 2);
 
     /// <summary>The oldest unacknowledged record per partition of <paramref name="pipeline"/> on this node (fresh reports only).</summary>
     public IReadOnlyList<OldestUnacked> OldestUnacked(string pipeline)

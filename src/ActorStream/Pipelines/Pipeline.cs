@@ -24,10 +24,15 @@ public sealed class Pipeline
 {
     private readonly IActorRef _deadLetters;
     private readonly object _stopGate = new();
+    private readonly IntakeGate _intake;
+    private readonly Monitoring.PipelineMonitoring _monitoring;
     private Task? _stopping;
 
-    private Pipeline(PipelineSettings settings, IActorRef region, IActorRef deadLetters, IConsumerControl control, Task<Done> completion)
+    private Pipeline(PipelineSettings settings, IActorRef region, IActorRef deadLetters, IConsumerControl control, Task<Done> completion,
+        IntakeGate intake, Monitoring.PipelineMonitoring monitoring)
     {
+        _intake = intake;
+        _monitoring = monitoring;
         Settings = settings;
         Region = region;
         _deadLetters = deadLetters;
@@ -111,14 +116,16 @@ public sealed class Pipeline
         consumer = consumer.WithPartitionEventHandler(drains);
 
         // Before the consumer starts, so its first assignment is seen by the monitoring.
-        Monitoring.PipelineMonitoring.Get(system).Watch(settings);
+        var monitoring = Monitoring.PipelineMonitoring.Get(system);
+        monitoring.Watch(settings);
+        var intake = new IntakeGate();
         var committer = committerSettings ?? CommitterSettings.Create(system);
         var (control, completion) = KafkaConsumer.CommittablePartitionedSource(consumer, Subscriptions.Topics(settings.Topics.ToArray()))
-            .Select(partition => partition.Records.Via(new PartitionDispatchStage(settings, entity, region, deadLetters, schemas, partition.Partition, drains)))
+            .Select(partition => partition.Records.Via(new PartitionDispatchStage(settings, entity, region, deadLetters, schemas, partition.Partition, drains, intake)))
             .Via(Flow.Create<Source<ICommittable, NotUsed>>().MergeMany(10_000, s => s))
             .ToMaterialized(Committer.Sink(committer), Keep.Both)
             .Run(system.Materializer());
-        var pipeline = new Pipeline(settings, region, deadLetters, control, completion);
+        var pipeline = new Pipeline(settings, region, deadLetters, control, completion, intake, monitoring);
         if (schemas is not null)
         {
             completion.ContinueWith(_ => schemas.Dispose(), TaskScheduler.Default);
@@ -175,6 +182,40 @@ public sealed class Pipeline
             Akka.Configuration.ConfigurationFactory.ParseString($"passivate-idle-entity-after = off\nremember-entities = off\nhandoff-timeout = {(long)handOff.TotalMilliseconds}ms")
                 .WithFallback(system.Settings.Config.GetConfig("akka.cluster.sharding")),
             system.Settings.Config.GetConfig("akka.cluster.singleton"));
+    }
+
+    /// <summary>
+    /// True while the pipeline is paused by <see cref="Pause"/> on this node.
+    /// </summary>
+    public bool IsPaused => _intake.IsPaused;
+
+    /// <summary>
+    /// Pauses the pipeline on this node: its partition streams stop taking new records from Kafka
+    /// (streams of partitions assigned later, after a rebalance, start paused). Records already taken
+    /// finish and are acknowledged and committed as usual; nothing is dropped or redelivered. The
+    /// consumer stays in its group — it keeps polling while the connector, its buffers full, pauses
+    /// fetching — so pausing causes no rebalance. While paused, the monitoring does not raise
+    /// stalled-partition alerts for this node's partitions nor lag-growing for the pipeline (the
+    /// lag-above alert still fires, marked as paused by the operator). Pausing only affects this
+    /// node: partitions that move to another node are consumed there. Idempotent.
+    /// </summary>
+    /// <returns>True when the pipeline was running and is now paused; false when it already was paused.</returns>
+    public bool Pause()
+    {
+        var changed = _intake.Pause();
+        _monitoring.SetPaused(Settings.Name, true);
+        return changed;
+    }
+
+    /// <summary>
+    /// Resumes a paused pipeline: every partition stream continues where it stopped (the record
+    /// after the last one it took). Idempotent.
+    /// </summary>
+    /// <returns>True when the pipeline was paused and now runs again; false when it was not paused.</returns>
+    public bool Resume()
+    {
+        _monitoring.SetPaused(Settings.Name, false);
+        return _intake.Resume();
     }
 
     /// <summary>

@@ -28,11 +28,12 @@ public class AlertEvaluatorTests
 
         public AlertEvaluator Alerts { get; } = new(settings);
 
-        public (IReadOnlyList<Alert> Fired, IReadOnlyList<Alert> Resolved) At(int second, long committed, long high, long dlqEnd = 0)
+        public (IReadOnlyList<Alert> Fired, IReadOnlyList<Alert> Resolved) At(int second, long committed, long high, long dlqEnd = 0,
+            IReadOnlySet<(string Topic, int Partition)>? paused = null)
         {
             var now = T0.AddSeconds(second);
             var lag = _tracker.Observe(now, [new PartitionOffsets("orders", 3, committed, high)], dlqEnd);
-            return Alerts.Evaluate(lag, _tracker.Totals, now);
+            return Alerts.Evaluate(lag, _tracker.Totals, now, paused: paused);
         }
     }
 
@@ -88,6 +89,23 @@ public class AlertEvaluatorTests
         Assert.Equal(AlertRule.LagGrowing, fired.Rule);
         Assert.Contains("lag grew for 20 s to 40", fired.Message);
         Assert.Single(h.At(25, 45, 50).Resolved);
+    }
+
+    [Fact]
+    public void A_pipeline_paused_by_an_operator_raises_no_stall_or_growth_alert_but_lag_above_still_fires_marked_paused()
+    {
+        var h = new Harness(Settings(s => s with { StalledPartition = true, LagGrowingFor = TimeSpan.FromSeconds(20), LagAboveFor = TimeSpan.FromSeconds(20) }));
+        var paused = new HashSet<(string, int)> { ("orders", 3) };
+        Assert.Empty(h.At(0, 10, 200, paused: paused).Fired);
+        Assert.Empty(h.At(10, 10, 250, paused: paused).Fired);
+        var fired = Assert.Single(h.At(30, 10, 300, paused: paused).Fired); // stalled and growing by now, but explained
+        Assert.Equal(AlertRule.LagAbove, fired.Rule);
+        Assert.EndsWith("(pipeline paused by an operator on this node)", fired.Message);
+
+        // Still standing still after the resume, before the first commit: the stall is no longer explained.
+        var after = h.At(35, 10, 320);
+        Assert.Contains(after.Fired, a => a.Rule == AlertRule.StalledPartition);
+        Assert.Contains(after.Fired, a => a.Rule == AlertRule.LagGrowing);
     }
 
     [Fact]

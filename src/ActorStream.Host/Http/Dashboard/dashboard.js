@@ -75,7 +75,9 @@ function renderPipelines(pipelines, lag) {
     });
 
     return el("div", { class: "pipeline", "data-pipeline": p.name },
-      el("h3", { text: `${p.name} — ${p.topics.join(", ")} → ${p.entity} (group ${p.group}) — ${p.state}` }),
+      el("h3", {}, `${p.name} — ${p.topics.join(", ")} → ${p.entity} (group ${p.group}) — ${p.state}`,
+        // Paused by an operator on this node: standing partitions are expected, not a stall.
+        ...(p.paused ? [" ", el("span", { class: "paused-badge", title: "paused by an operator on this node (POST /api/admin/pipelines/NAME/resume)", text: "paused" })] : [])),
       el("div", { class: "figures" },
         el("div", { class: "figure" }, el("span", { class: "muted", text: "processed + committed" }), el("b", { class: "processed", text: fmt(committed) })),
         el("div", { class: "figure" }, el("span", { class: "muted", text: "records/s" }), el("b", { class: "throughput", text: fmt(rate) }), spark(rateSeries)),

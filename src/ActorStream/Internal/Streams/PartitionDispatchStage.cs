@@ -33,10 +33,12 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
 
     private readonly TopicPartition? _partition;
     private readonly PartitionDrains? _drains;
+    private readonly IntakeGate? _gate;
 
     public PartitionDispatchStage(PipelineSettings settings, EntityRegistration entity, IActorRef region, IActorRef deadLetters,
-        Schemas.SchemaChecker? schemas = null, TopicPartition? partition = null, PartitionDrains? drains = null)
+        Schemas.SchemaChecker? schemas = null, TopicPartition? partition = null, PartitionDrains? drains = null, IntakeGate? gate = null)
     {
+        _gate = gate;
         _partition = partition;
         _drains = drains;
         _settings = settings;
@@ -87,6 +89,11 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
         private (string Topic, int Partition)? _partition;
         private Akka.Cluster.Cluster? _cluster;
 
+        // A record pushed while the pipeline is paused (demand signalled before the pause): held, not
+        // registered or dispatched, until resume — so a paused partition takes nothing new however
+        // late that record arrives. Never committed while held, so a stop or revoke redelivers it.
+        private CommittableMessage<string?, byte[]?>? _held;
+
         public Logic(PartitionDispatchStage stage)
             : base(stage.Shape)
         {
@@ -111,6 +118,9 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
         public override void PreStart()
         {
             _self = GetStageActor(OnMessage).Ref;
+
+            // Before the first pull: a stream started while paused (e.g. after a rebalance) starts paused.
+            _stage._gate?.Register(_self);
             if (_stage._partition is { } partition && _stage._drains is { } drains)
             {
                 _drained = drains.Register(partition);
@@ -164,6 +174,7 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
 
         public override void PostStop()
         {
+            _stage._gate?.Unregister(_self);
             _cluster?.Unsubscribe(_self);
             _drained?.TrySetResult();
             _fetchCancellation.Cancel();
@@ -224,6 +235,18 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
         private void OnPush()
         {
             var message = Grab(_stage.In);
+            if (_stage._gate is { IsPaused: true })
+            {
+                _held = message;
+                return;
+            }
+
+            Take(message);
+            PullIfRoom();
+        }
+
+        private void Take(CommittableMessage<string?, byte[]?> message)
+        {
             var consumed = message.Record;
             var record = ToRecord(consumed);
             _tracker.Register(record.Offset);
@@ -252,6 +275,20 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
             {
                 _waiting.Enqueue(new Waiting(record, entityId, activity));
                 DrainWaiting();
+            }
+        }
+
+        private void Resumed()
+        {
+            if (_stage._gate is { IsPaused: true })
+            {
+                return; // paused again before this message arrived
+            }
+
+            if (_held is { } held)
+            {
+                _held = null;
+                Take(held);
             }
 
             PullIfRoom();
@@ -398,6 +435,9 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
                 case Akka.Cluster.ClusterEvent.MemberRemoved removed:
                     ResendAfterMemberRemoved(removed.Member.Address);
                     break;
+                case IntakeResumed:
+                    Resumed();
+                    break;
                 case EntityHalted halted:
                     FailStage(new Pipelines.PipelineHaltedException(_stage._settings.Name, halted.Record, halted.EntityId, halted.Error));
                     break;
@@ -481,6 +521,14 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
 
         private void PullIfRoom()
         {
+            // Paused: no demand, so the connector's buffer for the partition fills up to
+            // max-buffered-per-partition and it pauses fetching it (the consumer keeps polling, so it
+            // stays in the group). The gate's IntakeResumed message pulls again.
+            if (_stage._gate is { IsPaused: true } || _held is not null)
+            {
+                return;
+            }
+
             if (_tracker.InFlight < _stage._settings.MaxInFlightPerPartition
                 && _tracker.Tracked < _stage._settings.MaxInFlightPerPartition * 4
                 && !HasBeenPulled(_stage.In) && !IsClosed(_stage.In))

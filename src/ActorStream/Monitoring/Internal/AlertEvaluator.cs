@@ -21,9 +21,23 @@ internal sealed class AlertEvaluator
     /// <summary>Alerts firing now.</summary>
     public IReadOnlyCollection<Alert> Active => _active.Values;
 
+    /// <summary>Applies the rules to <paramref name="lag"/>, the newest reading of its pipeline.</summary>
+    /// <param name="lag">The reading.</param>
+    /// <param name="totals">Recent total lags of the pipeline (lag-growing).</param>
+    /// <param name="now">The reading's time.</param>
+    /// <param name="oldest">Oldest unacknowledged records per partition on this node (stuck-key).</param>
+    /// <param name="skips">Recent offsets-skipped events of the group.</param>
+    /// <param name="partitionEvents">Partition events of this node's consumer within the storm window.</param>
+    /// <param name="paused">
+    /// Non-null while an operator paused the pipeline on this node: the partitions this node holds.
+    /// Their standing still is explained, so they raise no stalled-partition alert and the pipeline no
+    /// lag-growing alert; lag-above still fires (lag must never grow unbounded without an alert),
+    /// its message saying the pipeline is paused.
+    /// </param>
     public (IReadOnlyList<Alert> Fired, IReadOnlyList<Alert> Resolved) Evaluate(
         PipelineLag lag, IReadOnlyList<(DateTimeOffset At, long Total)> totals, DateTimeOffset now, IReadOnlyList<OldestUnacked>? oldest = null,
-        IReadOnlyList<(Kafka.Messages.OffsetsSkipped Event, DateTimeOffset At)>? skips = null, int partitionEvents = 0)
+        IReadOnlyList<(Kafka.Messages.OffsetsSkipped Event, DateTimeOffset At)>? skips = null, int partitionEvents = 0,
+        IReadOnlySet<(string Topic, int Partition)>? paused = null)
     {
         var holding = new Dictionary<string, (AlertRule Rule, string? Topic, int? Partition, string Message)>(StringComparer.Ordinal);
         var p = lag.Pipeline;
@@ -36,7 +50,7 @@ internal sealed class AlertEvaluator
                 if (now - since >= _settings.LagAboveFor)
                 {
                     holding[$"lag-above/{p}"] = (AlertRule.LagAbove, null, null, Invariant(
-                        $"pipeline {p} (group {lag.GroupId}): lag {lag.TotalLag} above {_settings.LagAboveThreshold} for {Round(now - since)}; worst partitions: {Worst(lag)}"));
+                        $"pipeline {p} (group {lag.GroupId}): lag {lag.TotalLag} above {_settings.LagAboveThreshold} for {Round(now - since)}; worst partitions: {Worst(lag)}") + (paused is null ? "" : " (pipeline paused by an operator on this node)"));
                 }
             }
             else
@@ -45,7 +59,7 @@ internal sealed class AlertEvaluator
             }
         }
 
-        if (_settings.LagGrowingFor is { } growingFor && LagTracker.Growing(totals, now, growingFor))
+        if (paused is null && _settings.LagGrowingFor is { } growingFor && LagTracker.Growing(totals, now, growingFor))
         {
             holding[$"lag-growing/{p}"] = (AlertRule.LagGrowing, null, null, Invariant(
                 $"pipeline {p} (group {lag.GroupId}): lag grew for {Round(growingFor)} to {lag.TotalLag}; consumers fall behind the producers (add nodes/partitions, or look at processing time)"));
@@ -53,7 +67,8 @@ internal sealed class AlertEvaluator
 
         if (_settings.StalledPartition)
         {
-            foreach (var partition in lag.Partitions.Where(x => x.Status is PartitionStatus.Stalled or PartitionStatus.Stopped))
+            foreach (var partition in lag.Partitions.Where(x => x.Status is PartitionStatus.Stalled or PartitionStatus.Stopped
+                && paused?.Contains((x.Topic, x.Partition)) != true))
             {
                 holding[$"stalled/{p}/{partition.Topic}/{partition.Partition}"] = (AlertRule.StalledPartition, partition.Topic, partition.Partition, Invariant(
                     $"pipeline {p}: {partition.Topic}[{partition.Partition}] is {partition.Status.ToString().ToUpperInvariant()}: committed offset {partition.Committed} unchanged for {Round(partition.CommittedUnchangedFor)} with lag {partition.Lag}; look for a stuck key or a stopped consumer"));

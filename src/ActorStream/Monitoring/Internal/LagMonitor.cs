@@ -71,7 +71,8 @@ internal sealed class LagMonitor : ReceiveActor, IWithTimers
                 var lag = watched.Tracker.Observe(r.At, offsets, dlqEnd);
                 var (fired, resolved) = _alerts.Evaluate(lag, watched.Tracker.Totals, r.At, _state.OldestUnacked(name),
                     _state.SkipsOf(watched.Settings.GroupId, r.At - _settings.OffsetsSkippedKeepFor),
-                    _state.PartitionEvents(watched.Settings.GroupId, r.At - _settings.RebalanceStormWithin));
+                    _state.PartitionEvents(watched.Settings.GroupId, r.At - _settings.RebalanceStormWithin),
+                    _state.PausedAround(name, r.At) ? _state.AssignedPartitions(watched.Settings.GroupId) : null);
                 _state.Update(lag, fired, resolved);
                 Diagnose(watched.Settings, lag, fired);
                 foreach (var alert in fired)
