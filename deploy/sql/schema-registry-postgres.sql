@@ -3,7 +3,7 @@
 -- The registry creates these tables itself on start (CREATE TABLE IF NOT EXISTS) when its database user may
 -- create tables. For production, where the application user usually may not, a DBA runs this script once, then
 -- grants the application user SELECT, INSERT, UPDATE, DELETE on the tables (and USAGE on the identity sequence).
--- It is the same DDL as src/ActorStream.SchemaRegistry/Internal/Storage/PostgresDialect.cs; keep them in step.
+-- It is the same DDL as src/ActorStream.SchemaRegistry/Internal/Storage/PostgresDialect.cs (DeployScriptTests checks it).
 --
 --   psql "$ACTORSTREAM_POSTGRES_CONNECTION" -v ON_ERROR_STOP=1 -f deploy/sql/schema-registry-postgres.sql
 --

@@ -121,6 +121,49 @@ internal static partial class Actorstream
         }
     }
 
+    /// <summary>
+    /// Reads a starting <c>dev</c> node's stderr until it logged its embedded Kafka address and its HTTP
+    /// endpoints, then keeps both streams drained (a full pipe would block the node).
+    /// </summary>
+    public static async Task<(string Url, string Bootstrap)> ReadNodeAddressesAsync(Process process)
+    {
+        string? url = null, bootstrap = null;
+        var seen = new StringBuilder();
+        using var timeout = new CancellationTokenSource(RunTimeout);
+        while (url is null && await process.StandardError.ReadLineAsync(timeout.Token) is { } line)
+        {
+            seen.AppendLine(line);
+            if (System.Text.RegularExpressions.Regex.Match(line, @"Embedded Kafka at (\S+) ") is { Success: true } k)
+            {
+                bootstrap = k.Groups[1].Value;
+            }
+
+            if (System.Text.RegularExpressions.Regex.Match(line, @"HTTP endpoints at (http://\S+):") is { Success: true } h)
+            {
+                url = h.Groups[1].Value;
+            }
+        }
+
+        _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        return url is not null && bootstrap is not null ? (url, bootstrap) : throw new Xunit.Sdk.XunitException($"no HTTP/Kafka address logged:\n{seen}");
+    }
+
+    /// <summary>Polls <paramref name="condition"/> every 250 ms until it holds; fails after <paramref name="timeout"/> naming <paramref name="what"/> (and the diagnostics).</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string>? diagnostics = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new Xunit.Sdk.XunitException($"not within {timeout.TotalSeconds:0} s: {what}\n{diagnostics?.Invoke()}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
     /// <summary>SIGTERM, then up to 45 s for a graceful exit; killed after that. No-op once exited.</summary>
     public static void StopGracefully(Process process)
     {

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using Microsoft.Playwright;
 using Xunit;
@@ -21,7 +19,7 @@ public sealed class DashboardBrowserTests
         Task? producing = null;
         try
         {
-            var (url, bootstrap) = await ReadAddressesAsync(node);
+            var (url, bootstrap) = await Actorstream.ReadNodeAddressesAsync(node);
             producing = Task.Run(() => Produce(bootstrap, traffic.Token));
 
             using var playwright = await Playwright.CreateAsync();
@@ -143,29 +141,6 @@ public sealed class DashboardBrowserTests
         producer.Flush(TimeSpan.FromSeconds(5));
     }
 
-    private static async Task<(string Url, string Bootstrap)> ReadAddressesAsync(Process process)
-    {
-        string? url = null, bootstrap = null;
-        var seen = new List<string>();
-        using var timeout = new CancellationTokenSource(Actorstream.RunTimeout);
-        while (url is null && await process.StandardError.ReadLineAsync(timeout.Token) is { } line)
-        {
-            seen.Add(line);
-            if (Regex.Match(line, @"Embedded Kafka at (\S+) ") is { Success: true } k)
-            {
-                bootstrap = k.Groups[1].Value;
-            }
-
-            if (Regex.Match(line, @"HTTP endpoints at (http://\S+):") is { Success: true } h)
-            {
-                url = h.Groups[1].Value;
-            }
-        }
-
-        _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        return url is not null && bootstrap is not null ? (url, bootstrap) : throw new Xunit.Sdk.XunitException("no HTTP/Kafka address logged:\n" + string.Join("\n", seen));
-    }
 
     private static string FindChromium()
     {

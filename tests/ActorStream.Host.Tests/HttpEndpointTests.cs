@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
@@ -23,11 +21,11 @@ public sealed partial class HttpEndpointTests
         }, "run", "--config", dev, "--set", "actorstream.monitoring.lag-interval=200ms");
         try
         {
-            var (url, bootstrap) = await ReadAddressesAsync(process);
+            var (url, bootstrap) = await Actorstream.ReadNodeAddressesAsync(process);
             using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
 
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
-            await Eventually(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "ready");
+            await Actorstream.EventuallyAsync(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "ready");
 
             // 40 transactions for 4 accounts; once processed the group's lag is 0 on every partition.
             using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = bootstrap, Partitioner = Partitioner.Murmur2Random }).Build())
@@ -43,13 +41,13 @@ public sealed partial class HttpEndpointTests
                 producer.Flush(TimeSpan.FromSeconds(10));
             }
 
-            await Eventually(async () =>
+            await Actorstream.EventuallyAsync(async () =>
             {
                 using var lag = JsonDocument.Parse(await http.GetStringAsync("/api/lag"));
                 var accounts = lag.RootElement.EnumerateArray().Single(p => p.GetProperty("pipeline").GetString() == "accounts");
                 var partitions = accounts.GetProperty("partitions").EnumerateArray().ToList();
                 return partitions.Count == 8 && accounts.GetProperty("total_lag").GetInt64() == 0 && partitions.Sum(p => p.GetProperty("high_watermark").GetInt64()) == 40;
-            }, "lag 0 over 8 partitions holding 40 records");
+            }, TimeSpan.FromSeconds(60), "lag 0 over 8 partitions holding 40 records");
 
             // `actorstream lag` reads the node's view: 8 partitions, no alert firing → exit 0.
             var (lagExit, lagOut, lagErr) = await Actorstream.RunAsync("lag", "--node", url);
@@ -170,30 +168,6 @@ public sealed partial class HttpEndpointTests
     [GeneratedRegex(@"^actorstream_consumer_lag_records\{(?<labels>[^}]*)\} (?<value>\S+)", RegexOptions.Multiline)]
     private static partial Regex LagSeries();
 
-    private static async Task<(string Url, string Bootstrap)> ReadAddressesAsync(Process process)
-    {
-        string? url = null, bootstrap = null;
-        var seen = new StringBuilder();
-        using var timeout = new CancellationTokenSource(Actorstream.RunTimeout);
-        while (url is null && await process.StandardError.ReadLineAsync(timeout.Token) is { } line)
-        {
-            seen.AppendLine(line);
-            if (Regex.Match(line, @"Embedded Kafka at (\S+) ") is { Success: true } k)
-            {
-                bootstrap = k.Groups[1].Value;
-            }
-
-            if (Regex.Match(line, @"HTTP endpoints at (http://\S+):") is { Success: true } h)
-            {
-                url = h.Groups[1].Value;
-            }
-        }
-
-        // Keep draining stderr so the node never blocks on a full pipe.
-        _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        return url is not null && bootstrap is not null ? (url, bootstrap) : throw new Xunit.Sdk.XunitException($"no HTTP/Kafka address logged:\n{seen}");
-    }
 
     /// <summary>POSTs an admin action with the token; the status and the pipeline's paused / changed answer.</summary>
     private static async Task<(HttpStatusCode Status, bool Paused, bool Changed)> AdminAsync(HttpClient http, string path)
@@ -213,17 +187,4 @@ public sealed partial class HttpEndpointTests
         return pipelines.RootElement[0].GetProperty("paused").GetBoolean();
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException($"not within 60 s: {what}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
 }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
+using ActorStream.Host.Tests.Cluster;
 using Confluent.Kafka;
 using Xunit;
 
@@ -20,34 +20,30 @@ public sealed class TwoNodeClusterTests
         Directory.CreateDirectory(state);
         var (portA, portB) = (Actorstream.FreePort(), Actorstream.FreePort());
         var seed = $"akka.tcp://actorstream@127.0.0.1:{portA}";
-        Dictionary<string, string?> Environment(int port) => new()
+        var environment = new Dictionary<string, string?>
         {
             ["KAFKA_BOOTSTRAP_SERVERS"] = kafka.BootstrapServers,
             ["ACTORSTREAM_SEED_NODES"] = seed,
-            ["ACTORSTREAM_REMOTE_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         // The mock broker completes a join only once every member rejoined or timed out: short
         // sessions keep the test fast (production keeps librdkafka's 45 s).
-        string[] Arguments() => ["run", "--config", sample, "--set", $"actorstream.persistence.sqlite.path={Path.Combine(state, "state.db")}", "--set", "actorstream.monitoring.lag-interval=500ms",
+        string[] arguments = ["run", "--config", sample, "--set", $"actorstream.persistence.sqlite.path={Path.Combine(state, "state.db")}", "--set", "actorstream.monitoring.lag-interval=500ms",
             "--set", "actorstream.kafka.consumer.properties.\"session.timeout.ms\"=6000", "--set", "actorstream.kafka.consumer.properties.\"heartbeat.interval.ms\"=500"];
 
-        using var a = Actorstream.Start(Environment(portA), Arguments());
-        using var b = Actorstream.Start(Environment(portB), Arguments());
+        var a = await ClusterNode.StartAsync("A", portA, environment, arguments);
+        ClusterNode? b = null;
         try
         {
-            var (urlA, logA) = await ReadHttpUrlAsync(a);
-            var (urlB, logB) = await ReadHttpUrlAsync(b);
-            string Logs() => $"node A:\n{Tail(logA)}\nnode B:\n{Tail(logB)}";
-            using var httpA = new HttpClient { BaseAddress = new Uri(urlA) };
-            using var httpB = new HttpClient { BaseAddress = new Uri(urlB) };
+            b = await ClusterNode.StartAsync("B", portB, environment, arguments);
+            string Logs() => $"{a.Tail(40)}\n{b.Tail(40)}";
 
             // Both nodes are Up members and the 8 partitions are split between them.
-            await Eventually(async () =>
+            await Actorstream.EventuallyAsync(async () =>
             {
-                var (assignedA, assignedB) = (await AssignedAsync(httpA), await AssignedAsync(httpB));
+                var (assignedA, assignedB) = ((await a.AssignedPartitionsAsync()).Count, (await b.AssignedPartitionsAsync()).Count);
                 return assignedA > 0 && assignedB > 0 && assignedA + assignedB == 8;
-            }, "8 partitions split over both nodes", Logs);
-            var (exit, status, errors) = await Actorstream.RunAsync("cluster", "status", "--node", urlA);
+            }, TimeSpan.FromSeconds(150), "8 partitions split over both nodes", Logs);
+            var (exit, status, errors) = await Actorstream.RunAsync("cluster", "status", "--node", a.Http.BaseAddress!.ToString().TrimEnd('/'));
             Assert.True(exit == 0, errors);
             Assert.Equal(2, Regex.Matches(status, @"^akka\.tcp://actorstream@127\.0\.0\.1:\d+\s+Up\b", RegexOptions.Multiline).Count);
             Assert.Contains($"127.0.0.1:{portB}", status);
@@ -78,18 +74,13 @@ public sealed class TwoNodeClusterTests
         }
         finally
         {
-            Actorstream.StopGracefully(b);
-            Actorstream.StopGracefully(a);
+            b?.Dispose();
+            a.Dispose();
 
             Directory.Delete(state, recursive: true);
         }
     }
 
-    private static async Task<int> AssignedAsync(HttpClient http)
-    {
-        using var pipelines = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/pipelines"));
-        return pipelines.RootElement[0].GetProperty("assigned_partitions").GetArrayLength();
-    }
 
     private static List<(string Key, long Seq, decimal Balance)> ReadBalances(string bootstrap, int expected)
     {
@@ -120,54 +111,6 @@ public sealed class TwoNodeClusterTests
         return result;
     }
 
-    private static string Tail(System.Collections.Concurrent.ConcurrentQueue<string> log) => string.Join("\n", log.TakeLast(40));
 
-    private static async Task<(string Url, System.Collections.Concurrent.ConcurrentQueue<string> Log)> ReadHttpUrlAsync(Process process)
-    {
-        var seen = new List<string>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        while (await process.StandardError.ReadLineAsync(timeout.Token) is { } line)
-        {
-            seen.Add(line);
-            if (Regex.Match(line, @"HTTP endpoints at (http://\S+):") is { Success: true } h)
-            {
-                // Keep both streams drained, and keep the node's log lines for failure messages.
-                var log = new System.Collections.Concurrent.ConcurrentQueue<string>(seen);
-                _ = Task.Run(async () =>
-                {
-                    while (await process.StandardError.ReadLineAsync() is { } more)
-                    {
-                        log.Enqueue(more);
-                    }
-                });
-                _ = Task.Run(async () =>
-                {
-                    while (await process.StandardOutput.ReadLineAsync() is { } more)
-                    {
-                        if (more.Contains("WARN", StringComparison.Ordinal) || more.Contains("ERROR", StringComparison.Ordinal) || more.Contains("assigned", StringComparison.Ordinal) || more.Contains("revok", StringComparison.Ordinal))
-                        {
-                            log.Enqueue(more);
-                        }
-                    }
-                });
-                return (h.Groups[1].Value, log);
-            }
-        }
 
-        throw new Xunit.Sdk.XunitException("node did not start:\n" + string.Join("\n", seen));
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, string what, Func<string>? diagnostics = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(150);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException($"not within 150 s: {what}\n{diagnostics?.Invoke()}");
-            }
-
-            await Task.Delay(250);
-        }
-    }
 }

@@ -172,17 +172,14 @@ public sealed record EntityStoreSettings
             }
         }
 
-        TimeSpan? idleInTransaction = TimeSpan.FromSeconds(10);
-        var idleRaw = section.GetString("postgresql.idle-in-transaction-timeout", "10s")?.Trim() ?? "";
-        if (idleRaw.Equals("off", StringComparison.OrdinalIgnoreCase))
-        {
-            idleInTransaction = null;
-        }
-        else
+        // The default lives in reference.conf (the section falls back to it).
+        var idleRaw = section.GetString("postgresql.idle-in-transaction-timeout")?.Trim() ?? "";
+        TimeSpan? idleInTransaction = null;
+        if (!idleRaw.Equals("off", StringComparison.OrdinalIgnoreCase))
         {
             try
             {
-                idleInTransaction = section.GetTimeSpan("postgresql.idle-in-transaction-timeout", TimeSpan.FromSeconds(10), allowInfinite: false);
+                idleInTransaction = section.GetTimeSpan("postgresql.idle-in-transaction-timeout", null, allowInfinite: false);
             }
             catch (Exception)
             {

@@ -172,7 +172,7 @@ public sealed class Pipeline
     internal static ClusterShardingSettings ShardingSettings(ActorSystem system)
     {
         ClusterSharding.Get(system);
-        var handOff = system.Settings.Config.GetTimeSpan("actorstream.sharding.handoff-timeout", TimeSpan.FromSeconds(10), allowInfinite: false);
+        var handOff = system.Settings.Config.WithFallback(PipelineDefaults.ReferenceConfig).GetTimeSpan("actorstream.sharding.handoff-timeout", null, allowInfinite: false);
         if (handOff <= TimeSpan.Zero)
         {
             throw new Akka.Configuration.ConfigurationException($"actorstream.sharding.handoff-timeout: must be a duration > 0, got '{handOff}'");

@@ -93,9 +93,6 @@ internal sealed partial class ClusterNode : IDisposable
         }
     }
 
-    /// <summary>A loopback TCP port nobody listens on right now.</summary>
-    public static int FreePort() => Actorstream.FreePort();
-
     /// <summary>The partitions of the first pipeline this node consumes now.</summary>
     public async Task<IReadOnlyList<int>> AssignedPartitionsAsync()
     {

@@ -20,7 +20,7 @@ internal sealed class ThreeNodeCluster : IAsyncDisposable
     public static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(5);
 
     private readonly List<ClusterNode> _nodes = [];
-    private readonly int _seedPort = ClusterNode.FreePort();
+    private readonly int _seedPort = Actorstream.FreePort();
 
     private ThreeNodeCluster(PostgresServer postgres, EmbeddedKafkaProcess kafka)
     {
@@ -50,7 +50,7 @@ internal sealed class ThreeNodeCluster : IAsyncDisposable
                 throw new InvalidOperationException($"actorstream db init failed ({exit}): {stdout}{stderr}");
             }
 
-            var ports = new[] { cluster._seedPort, ClusterNode.FreePort(), ClusterNode.FreePort() };
+            var ports = new[] { cluster._seedPort, Actorstream.FreePort(), Actorstream.FreePort() };
             var started = await Task.WhenAll(ports.Select((port, i) => ClusterNode.StartAsync(((char)('A' + i)).ToString(), port, cluster.Environment(), Arguments())));
             cluster._nodes.AddRange(started);
             return cluster;
@@ -65,14 +65,6 @@ internal sealed class ThreeNodeCluster : IAsyncDisposable
             await postgres.DisposeAsync();
             throw;
         }
-    }
-
-    /// <summary>Starts one more node (a replacement after a crash) that joins through the seed.</summary>
-    public async Task<ClusterNode> StartNodeAsync(string name)
-    {
-        var node = await ClusterNode.StartAsync(name, ClusterNode.FreePort(), Environment(), Arguments());
-        _nodes.Add(node);
-        return node;
     }
 
     /// <summary>Waits until <paramref name="observer"/> sees exactly <paramref name="expected"/> as Up and reachable, and nothing else.</summary>
@@ -100,34 +92,19 @@ internal sealed class ThreeNodeCluster : IAsyncDisposable
         }, timeout, $"{Partitions} partitions split over {string.Join(", ", live.Select(n => n.Name))}");
     }
 
-    public async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+    /// <summary><see cref="Actorstream.EventuallyAsync"/>, where a node that does not answer (stopping or frozen) counts as "not yet", with every node's log on failure.</summary>
+    public Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
+        Actorstream.EventuallyAsync(async () =>
         {
             try
             {
-                if (await condition())
-                {
-                    return;
-                }
+                return await condition();
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                // A node that is stopping or frozen does not answer: ask again.
+                return false;
             }
-            catch (TaskCanceledException)
-            {
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException($"not within {timeout.TotalSeconds:0} s: {what}\n{Logs()}");
-            }
-
-            await Task.Delay(250);
-        }
-    }
+        }, timeout, what, Logs);
 
     /// <summary>The recent log lines of every node, for failure messages.</summary>
     public string Logs() => string.Join("\n", _nodes.Select(n => n.Tail()));

@@ -59,15 +59,7 @@ public abstract class PersistentPipelineSpec : PipelineSpec
         await first.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
 
         // Node 2, same store, same group: everything is redelivered and acknowledged, nothing applied again.
-        var second = StartNode(settings);
-        try
-        {
-            await AwaitConditionAsync(() => Task.FromResult(Committed(settings.GroupId, topic, 2).Values.Sum() == keys * perKey), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
-        }
-        finally
-        {
-            await second.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
-        }
+        await RunNodeUntilCommittedAsync(settings, topic, keys * perKey);
 
         AssertOutputsExactlyOnce(topic, keys, perKey);
         Assert.Equal(2 * keys * perKey, JournalRows());
@@ -84,23 +76,13 @@ public abstract class PersistentPipelineSpec : PipelineSpec
         ProduceLedger(topic, keys, perKey);
 
         var settings = Settings("ledger-once", topic, "Ledger").WithGroupId($"g1-{_run}");
-        var first = StartNode(settings);
-        await AwaitConditionAsync(() => Task.FromResult(Committed(settings.GroupId, topic, 2).Values.Sum() == keys * perKey), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
-        await first.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
+        await RunNodeUntilCommittedAsync(settings, topic, keys * perKey);
         Assert.Equal(keys * perKey, ReadToEnd($"{topic}.out", 2).Count);
 
         // A new consumer group reads the topic from the beginning on a fresh node: entities recover
         // from the journal and recognise every offset.
         var fresh = settings.WithGroupId($"g2-{_run}");
-        var second = StartNode(fresh);
-        try
-        {
-            await AwaitConditionAsync(() => Task.FromResult(Committed(fresh.GroupId, topic, 2).Values.Sum() == keys * perKey), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
-        }
-        finally
-        {
-            await second.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
-        }
+        await RunNodeUntilCommittedAsync(fresh, topic, keys * perKey);
 
         AssertOutputsExactlyOnce(topic, keys, perKey);
     }
@@ -164,6 +146,20 @@ public abstract class PersistentPipelineSpec : PipelineSpec
         var last = JsonDocument.Parse(ReadToEnd($"{topic}.out", 1)[^1].Message.Value).RootElement;
         Assert.Equal(26m, last.GetProperty("balance").GetDecimal());
         await pipeline.StopAsync(TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>Starts a node with the pipeline, waits until its group committed <paramref name="records"/> offsets of the 2-partition topic, and stops it.</summary>
+    private async Task RunNodeUntilCommittedAsync(PipelineSettings settings, string topic, int records)
+    {
+        var node = StartNode(settings);
+        try
+        {
+            await AwaitConditionAsync(() => Task.FromResult(Committed(settings.GroupId, topic, 2).Values.Sum() == records), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        }
+        finally
+        {
+            await node.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
+        }
     }
 
     protected ActorSystem StartNode(PipelineSettings settings, string extra = "", bool abrupt = false)

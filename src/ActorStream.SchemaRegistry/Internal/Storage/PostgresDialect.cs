@@ -20,7 +20,7 @@ internal sealed class PostgresDialect : ISqlDialect
 
     public string Description { get; }
 
-    /// <summary>The same DDL as deploy/sql/schema-registry-postgres.sql.</summary>
+    /// <summary>The same DDL as deploy/sql/schema-registry-postgres.sql (checked by DeployScriptTests).</summary>
     public IReadOnlyList<string> CreateTables { get; } =
     [
         """
