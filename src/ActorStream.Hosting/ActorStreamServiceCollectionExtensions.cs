@@ -1,6 +1,8 @@
+using Akka.Actor;
 using Akka.Hosting;
 using ActorStream.Hosting.Internal;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace ActorStream.Hosting;
 
@@ -8,16 +10,18 @@ namespace ActorStream.Hosting;
 public static class ActorStreamServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds an ActorStream node: an Akka.NET actor system (through Akka.Hosting) in a cluster — a
-    /// single node joins itself unless seed nodes are configured — running the pipelines declared
-    /// in <paramref name="configure"/>. Pipelines start once the node is an Up member; on host stop
-    /// they drain (stop intake, finish in-flight records, commit) before the node leaves. Inject
-    /// <see cref="ActorStreamPipelines"/> to see them, and <c>IRequiredActor&lt;TEntity&gt;</c> for a
-    /// pipeline's shard region.
+    /// Adds an ActorStream node that owns its Akka.NET actor system (through Akka.Hosting): the
+    /// node of <see cref="ActorStreamAkkaHostingExtensions.WithActorStream"/>, started and stopped
+    /// with the host. The host's start fails with an <see cref="ActorStreamConfigurationException"/>
+    /// naming the key when the configuration is wrong; it returns once the pipelines run (the node is
+    /// an Up cluster member). On host stop every pipeline drains (stop intake, finish in-flight
+    /// records, commit) before the node leaves. Inject <see cref="ActorStreamNode"/>,
+    /// <see cref="ActorStreamPipelines"/>, and <c>IRequiredActor&lt;TEntity&gt;</c> for a pipeline's
+    /// shard region.
     /// </summary>
     /// <param name="services">The application's services.</param>
     /// <param name="configure">Declares entities, pipelines and configuration.</param>
-    /// <param name="configureAkka">Optional further Akka.Hosting configuration (own actors, HOCON, persistence).</param>
+    /// <param name="configureAkka">Optional further Akka.Hosting configuration (own actors, HOCON, persistence); applied before the node's.</param>
     /// <exception cref="ActorStream.Pipelines.Settings.PipelineConfigurationException">A declared pipeline is invalid.</exception>
     public static IServiceCollection AddActorStream(
         this IServiceCollection services,
@@ -29,19 +33,22 @@ public static class ActorStreamServiceCollectionExtensions
 
         var builder = new ActorStreamBuilder();
         configure(builder);
-        if (builder.Pipelines.Count == 0 && !builder.PipelinesFromConfig)
-        {
-            throw new InvalidOperationException(
-                "AddActorStream: no pipeline is declared; add one with AddPipeline<TEntity>(name, p => p.Topic(...)) or AddPipelinesFromConfig()");
-        }
+        builder.RequirePipelines();
 
-        var pipelines = new ActorStreamPipelines();
-        services.AddSingleton(pipelines);
+        var node = new ActorStreamNode(builder);
+        services.AddSingleton(node);
+        services.AddSingleton(node.Pipelines);
+
+        // Hosted services start in registration order and stop in reverse: the composition (errors,
+        // embedded pieces) before the actor system, the node's start after it, its stop first.
+        services.AddHostedService(sp => new NodeCompositionService(node, sp));
         services.AddAkka(builder.ActorSystemName, (akka, provider) =>
         {
-            NodeStartup.Configure(akka, builder, pipelines);
             configureAkka?.Invoke(akka, provider);
+            ActorStreamAkkaHostingExtensions.Compose(akka, provider, node);
+            akka.AddStartup((system, _) => node.Attach(system));
         });
+        services.AddHostedService(sp => new NodeService(node, sp));
         return services;
     }
 }

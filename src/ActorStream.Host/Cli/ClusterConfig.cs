@@ -1,5 +1,6 @@
 using System.CommandLine;
-using ActorStream.Host.Node;
+using ActorStream.Hosting.Internal;
+using ActorStream.Hosting.Internal.Configuration;
 using ActorStream.Kafka.Settings;
 using Akka.Configuration;
 
@@ -34,8 +35,5 @@ internal static class ClusterConfig
     }
 
     /// <summary>Connection properties (bootstrap servers, security) for clients of operator commands.</summary>
-    public static Dictionary<string, string> ClientProperties(Config config) =>
-        ConsumerSettings<Confluent.Kafka.Ignore, Confluent.Kafka.Ignore>.Create(KafkaDefaults.Section(config)).ToClientConfig()
-            .Where(kv => kv.Key is "bootstrap.servers" || kv.Key.StartsWith("security.", StringComparison.Ordinal) || kv.Key.StartsWith("sasl.", StringComparison.Ordinal) || kv.Key.StartsWith("ssl.", StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key, kv => kv.Value);
+    public static Dictionary<string, string> ClientProperties(Config config) => KafkaClientProperties.For(config);
 }

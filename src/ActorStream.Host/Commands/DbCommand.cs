@@ -2,7 +2,7 @@ using System.CommandLine;
 using Akka.Actor;
 using Akka.Configuration;
 using ActorStream.Host.Cli;
-using ActorStream.Host.Node;
+using ActorStream.Hosting.Internal.Configuration;
 using ActorStream.Persistence;
 using Config = Akka.Configuration.Config;
 

@@ -4,7 +4,8 @@ using System.Text.Json;
 using Akka.Configuration;
 using Akka.Streams;
 using ActorStream.Host.Cli;
-using ActorStream.Host.Node;
+using ActorStream.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using ActorStream.Host.Sample;
 using ActorStream.Kafka.Settings;
 using ActorStream.TestKit;
@@ -62,20 +63,20 @@ internal static class DevCommand
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             new DevOptions(parseResult.GetValue(rate), parseResult.GetValue(accounts), parseResult.GetValue(partitions), parseResult.GetValue(poisonEvery), parseResult.GetValue(duration)),
             parseResult.InvocationConfiguration.Output,
+            parseResult.InvocationConfiguration.Error,
             cancellationToken));
         return command;
     }
 
-    internal static async Task<int> RunAsync(DevOptions options, TextWriter stdout, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(DevOptions options, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         // System.CommandLine installs its SIGINT/SIGTERM handler only once the action returns its task;
-        // yield first, so a signal during the (synchronous) start-up is a clean stop, not the runtime's default exit.
+        // yield first, so a signal during the start-up is a clean stop, not the runtime's default exit.
         await Task.Yield();
-        using var loggerFactory = StderrLogging.CreateFactory();
-        var logger = loggerFactory.CreateLogger("ActorStream.Dev");
 
-        // The sample pipeline (hocon/sample.conf, shipped inside the executable) on an in-process broker.
-        var config = ConfigurationFactory.ParseString($$"""
+        // The sample pipeline (hocon/sample.conf, shipped inside the executable) on an in-process broker,
+        // as a .NET host like `run`.
+        var devConfig = ConfigurationFactory.ParseString($$"""
                 actorstream.kafka.bootstrap-servers = embedded
                 actorstream.schema-registry.embedded = on
                 actorstream.pipelines.accounts.value-format = json-schema
@@ -85,10 +86,21 @@ internal static class DevCommand
                 actorstream.topics."accounts.dlq".partitions = {{options.Partitions}}
                 akka.loglevel = WARNING
                 akka.stdout-loglevel = WARNING
-                """)
-            .WithFallback(SampleConfig())
-            .WithFallback(NodeConfig.Load(null, []));
-        var node = ActorStreamNode.Start(config, logger);
+                """);
+        var builder = NodeProgram.CreateBuilder();
+        builder.Services.AddActorStream(b => b
+            .WithConfig(SampleConfig())
+            .WithConfig(devConfig)
+            .AddEntity<AccountEntity>("Account")
+            .AddPipelinesFromConfig());
+        using var host = builder.Build();
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorStream.Dev");
+        if (await NodeProgram.StartAsync(host, "dev", stderr, logger, cancellationToken) is { } failed)
+        {
+            return failed;
+        }
+
+        var node = host.Services.GetRequiredService<ActorStreamNode>();
         var kafka = node.EmbeddedKafka!;
         try
         {
@@ -96,14 +108,14 @@ internal static class DevCommand
             var counters = new DevCounters();
             var producerSettings = ProducerSettings<string, byte[]>.Create(node.System);
 
-            await stdout.WriteLineAsync($"actorstream dev: embedded Kafka at {kafka.BootstrapServers}; schema registry at {(node.SchemaRegistry is { } registry ? registry.Url.ToString().TrimEnd('/') : "(none)")}; pipeline accounts: topic {AccountsSample.InputTopic} → sharded Account entities → {AccountsSample.BalancesTopic}, dead letters to {AccountsSample.DeadLetterTopic} ({options.Partitions} partitions each)");
+            await stdout.WriteLineAsync($"actorstream dev: embedded Kafka at {kafka.BootstrapServers}; schema registry at {(node.EmbeddedSchemaRegistryUrl is { } registry ? registry.ToString().TrimEnd('/') : "(none)")}; pipeline accounts: topic {AccountsSample.InputTopic} → sharded Account entities → {AccountsSample.BalancesTopic}, dead letters to {AccountsSample.DeadLetterTopic} ({options.Partitions} partitions each)");
             await stdout.WriteLineAsync($"sample traffic: {options.Rate}/s over {options.Accounts} accounts{(options.PoisonEvery > 0 ? $", every {options.PoisonEvery}th record malformed" : "")}; Ctrl+C stops, drains and verifies");
 
             // The sample's schemas (hocon/schemas, shipped inside the executable) go to the embedded
             // registry; the traffic is produced in Confluent's wire format against it.
             using var registryClient = new Confluent.SchemaRegistry.CachedSchemaRegistryClient(new Confluent.SchemaRegistry.SchemaRegistryConfig
             {
-                Url = node.SchemaRegistry!.Url.ToString().TrimEnd('/'),
+                Url = node.EmbeddedSchemaRegistryUrl!.ToString().TrimEnd('/'),
             });
             var accountsSchema = await RegisterSampleSchemaAsync(registryClient, AccountsSample.InputTopic + "-value");
             await RegisterSampleSchemaAsync(registryClient, AccountsSample.BalancesTopic + "-value");
@@ -111,7 +123,7 @@ internal static class DevCommand
                 new Confluent.SchemaRegistry.Serdes.JsonSerializerConfig { AutoRegisterSchemas = false, UseLatestVersion = true });
             var traffic = new AccountsSampleTraffic(options.Accounts, options.PoisonEvery, serializer);
             var (trafficSwitch, trafficDone) = traffic.Run(producerSettings, options.Rate, counters, materializer);
-            var pipeline = node.Pipelines[0];
+            var pipeline = node.Pipelines.All[0];
 
             using var lag = new GroupLag(kafka.BootstrapServers, pipeline.Settings.GroupId, AccountsSample.InputTopic, options.Partitions);
             var clock = Stopwatch.StartNew();
@@ -173,14 +185,14 @@ internal static class DevCommand
         }
         finally
         {
-            await node.StopAsync();
+            await host.StopAsync(CancellationToken.None);
         }
     }
 
     /// <summary>The dead letters by <c>actorstream.dlq.stage</c>, e.g. <c> (stage schema: 12)</c>; empty when there are none.</summary>
     private static string DeadLetterStages(string bootstrapServers)
     {
-        var stages = Cli.DeadLetterReader.Read(new Dictionary<string, string> { ["bootstrap.servers"] = bootstrapServers }, AccountsSample.DeadLetterTopic, (low, _) => low, TimeSpan.FromSeconds(10))
+        var stages = ActorStream.Hosting.Internal.DeadLetterReader.Read(new Dictionary<string, string> { ["bootstrap.servers"] = bootstrapServers }, AccountsSample.DeadLetterTopic, (low, _) => low, TimeSpan.FromSeconds(10))
             .Select(r => r.Message.Headers is not null && r.Message.Headers.TryGetLastBytes("actorstream.dlq.stage", out var bytes) ? System.Text.Encoding.UTF8.GetString(bytes) : "unknown")
             .GroupBy(stage => stage, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)

@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using ActorStream.Host.Cli;
-using ActorStream.Host.Node;
+using ActorStream.Hosting.Internal;
+using ActorStream.Hosting.Internal.Configuration;
 using ActorStream.Kafka.Settings;
 using Confluent.Kafka;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using ActorStream.Host.Cli;
-using ActorStream.Host.Http;
+using ActorStream.Hosting.Internal.Http;
 
 namespace ActorStream.Host.Commands;
 

@@ -4,7 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using ActorStream.Host.Cli;
-using ActorStream.Host.Node;
+using ActorStream.Hosting.Internal.Configuration;
 using ActorStream.Kafka.Settings;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using ActorStream.Host.Cli;
-using ActorStream.Host.Node;
+using ActorStream.Hosting.Internal.Configuration;
 using ActorStream.SchemaRegistry;
 using Microsoft.Extensions.Logging;
 

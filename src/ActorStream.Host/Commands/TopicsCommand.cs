@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ActorStream.Host.Cli;
-using ActorStream.Host.Node;
+using ActorStream.Hosting.Internal.Configuration;
 using ActorStream.Kafka.Settings;
 using ActorStream.Pipelines.Settings;
 using ActorStream.TestKit;

@@ -23,15 +23,20 @@ public static class KafkaDefaults
     /// </summary>
     public static Config ReferenceConfig => ConfigurationFactory.ParseString(ReferenceText.Value);
 
+    /// <summary>The value of <c>bootstrap-servers</c> that asks a node for an in-process broker (ActorStream.Hosting starts it and writes its address into the configuration).</summary>
+    public const string EmbeddedBootstrapServers = "embedded";
+
     /// <summary>
     /// <paramref name="kafkaSection"/> (an <c>actorstream.kafka</c> section) with the reference
-    /// defaults of that section as fallback, and <c>KAFKA_BOOTSTRAP_SERVERS</c> applied when set.
+    /// defaults of that section as fallback, and <c>KAFKA_BOOTSTRAP_SERVERS</c> applied when set —
+    /// except when it is <c>embedded</c>: that is no address but a request the node resolved, and the
+    /// broker's address is then in the configuration.
     /// </summary>
     internal static Config WithReferenceFallback(Config kafkaSection)
     {
         var merged = kafkaSection.WithFallback(ReferenceConfig.GetConfig(ConfigPath));
         var fromEnvironment = Environment.GetEnvironmentVariable(BootstrapServersEnvironmentVariable);
-        return string.IsNullOrWhiteSpace(fromEnvironment)
+        return string.IsNullOrWhiteSpace(fromEnvironment) || fromEnvironment.Trim().Equals(EmbeddedBootstrapServers, StringComparison.OrdinalIgnoreCase)
             ? merged
             : ConfigurationFactory.ParseString($"bootstrap-servers = \"{fromEnvironment.Trim().Replace("\"", "", StringComparison.Ordinal)}\"").WithFallback(merged);
     }

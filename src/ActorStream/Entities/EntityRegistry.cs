@@ -19,6 +19,9 @@ public sealed record EntityRegistration(string Name, Type ValueType, Func<string
     /// <summary>True for <see cref="EventSourcedEntity{TValue, TState, TEvent}"/> types: pipelines check the entity state store when they start.</summary>
     public bool EventSourced { get; init; }
 
+    /// <summary>The entity class, when the registration was made from one (<see cref="EntityRegistry.Register{TEntity}"/>); pipelines check at start that the registry's factory can create it.</summary>
+    public Type? EntityType { get; init; }
+
     /// <summary>The props of the entity actor for <paramref name="start"/>.</summary>
     /// <param name="start">Entity type, id and settings.</param>
     public Props PropsFor(EntityStart start) => PropsForStart?.Invoke(start) ?? Props(start.EntityId);
@@ -32,23 +35,36 @@ public sealed class EntityRegistry
 {
     private readonly Dictionary<string, EntityRegistration> _entries = new(StringComparer.Ordinal);
 
+    /// <summary>Creates a registry whose entities are made by <paramref name="factory"/> (default: <see cref="EntityFactory.Parameterless"/>).</summary>
+    /// <param name="factory">How entity instances are constructed.</param>
+    public EntityRegistry(IEntityFactory? factory = null)
+    {
+        Factory = factory ?? EntityFactory.Parameterless;
+    }
+
+    /// <summary>How entities registered with <see cref="Register{TEntity}"/> are constructed.</summary>
+    public IEntityFactory Factory { get; }
+
     /// <summary>All registrations.</summary>
     public IReadOnlyCollection<EntityRegistration> All => _entries.Values;
 
     /// <summary>
     /// Registers a <see cref="RecordEntity{TValue}"/> or <see cref="EventSourcedEntity{TValue, TState, TEvent}"/>
-    /// subclass with a public parameterless constructor; values are decoded from JSON into its TValue.
+    /// subclass, created by the registry's <see cref="Factory"/> (a public parameterless constructor by
+    /// default; constructor injection with a <see cref="ServiceProviderEntityFactory"/>); values are
+    /// decoded from JSON into its TValue.
     /// </summary>
     /// <exception cref="ArgumentException">The name is taken or the type is not a RecordEntity.</exception>
     public EntityRegistry Register<TEntity>(string name)
-        where TEntity : ActorBase, new()
+        where TEntity : ActorBase
     {
         var valueType = FindValueType(typeof(TEntity))
             ?? throw new ArgumentException($"{typeof(TEntity).Name} does not derive from RecordEntity<TValue> or EventSourcedEntity<TValue, TState, TEvent>; use Register(EntityRegistration) for other actors", nameof(TEntity));
-        return Register(new EntityRegistration(name, valueType, id => PropsFor<TEntity>(new EntityStart(name, id)), JsonDecoder(valueType))
+        return Register(new EntityRegistration(name, valueType, id => PropsFor(typeof(TEntity), new EntityStart(name, id), Factory), JsonDecoder(valueType))
         {
-            PropsForStart = PropsFor<TEntity>,
+            PropsForStart = start => PropsFor(typeof(TEntity), start, Factory),
             EventSourced = IsEventSourced(typeof(TEntity)),
+            EntityType = typeof(TEntity),
         });
     }
 
@@ -58,7 +74,19 @@ public sealed class EntityRegistry
         where TEntity : ActorBase, new()
     {
         ArgumentNullException.ThrowIfNull(start);
-        return Akka.Actor.Props.CreateBy(new EntityProducer<TEntity>(start));
+        return PropsFor(typeof(TEntity), start, EntityFactory.Parameterless);
+    }
+
+    /// <summary>Props that create <paramref name="entityType"/> through <paramref name="factory"/> for <paramref name="start"/> (the entity gets its start before it starts).</summary>
+    /// <param name="entityType">The entity class.</param>
+    /// <param name="start">Entity type, id and settings.</param>
+    /// <param name="factory">How the instance is constructed.</param>
+    public static Props PropsFor(Type entityType, EntityStart start, IEntityFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(entityType);
+        ArgumentNullException.ThrowIfNull(start);
+        ArgumentNullException.ThrowIfNull(factory);
+        return Akka.Actor.Props.CreateBy(new EntityProducer(entityType, start, factory));
     }
 
     /// <summary>Registers an entity with explicit props and decoder.</summary>

@@ -14,22 +14,24 @@ internal interface IEntityStartAware
     void Bind(EntityStart start);
 }
 
-/// <summary>Creates <typeparamref name="TEntity"/> and hands it its <see cref="EntityStart"/> before PreStart.</summary>
-internal sealed class EntityProducer<TEntity> : IIndirectActorProducer
-    where TEntity : ActorBase, new()
+/// <summary>Creates the entity through an <see cref="IEntityFactory"/> and hands it its <see cref="EntityStart"/> before PreStart.</summary>
+internal sealed class EntityProducer : IIndirectActorProducer
 {
     private readonly EntityStart _start;
+    private readonly IEntityFactory _factory;
 
-    public EntityProducer(EntityStart start)
+    public EntityProducer(Type entityType, EntityStart start, IEntityFactory factory)
     {
+        ActorType = entityType;
         _start = start;
+        _factory = factory;
     }
 
-    public Type ActorType => typeof(TEntity);
+    public Type ActorType { get; }
 
     public ActorBase Produce()
     {
-        var actor = new TEntity();
+        var actor = _factory.Create(ActorType);
         if (actor is IEntityStartAware aware)
         {
             aware.Bind(_start);
@@ -38,7 +40,5 @@ internal sealed class EntityProducer<TEntity> : IIndirectActorProducer
         return actor;
     }
 
-    public void Release(ActorBase actor)
-    {
-    }
+    public void Release(ActorBase actor) => _factory.Release(actor);
 }

@@ -65,6 +65,7 @@ public sealed class Pipeline
     /// </param>
     /// <param name="committerSettings">Committer settings; default: <c>actorstream.kafka.committer</c>.</param>
     /// <exception cref="KeyNotFoundException">The pipeline's entity is not registered.</exception>
+    /// <exception cref="PipelineConfigurationException">The entity cannot be created by the registry's factory (e.g. a constructor dependency is not registered).</exception>
     /// <exception cref="KafkaConfigurationException">Kafka settings are incomplete.</exception>
     /// <exception cref="Persistence.PersistenceConfigurationException">The entity is event-sourced and its state store is misconfigured.</exception>
     public static Pipeline Start(
@@ -73,7 +74,14 @@ public sealed class Pipeline
         ConsumerSettings<string?, byte[]?>? consumerSettings = null,
         CommitterSettings? committerSettings = null)
     {
-        var entity = ActorStreamExtension.Get(system).Entities.Get(settings.Entity);
+        var entities = ActorStreamExtension.Get(system).Entities;
+        var entity = entities.Get(settings.Entity);
+        if (entity.EntityType is { } entityType && entities.Factory.CannotCreate(entityType) is { } problem)
+        {
+            // Refuse to start rather than fail (and dead-letter) every record.
+            throw new PipelineConfigurationException(settings.Name, "entity", problem);
+        }
+
         if (entity.EventSourced)
         {
             // Fail the start on a misconfigured store, instead of failing (and dead-lettering) every record.

@@ -3,8 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using ActorStream.Host.Cli;
-using ActorStream.Host.Node;
+using ActorStream.Hosting.Internal.Configuration;
 using ActorStream.Monitoring;
 using Akka.Cluster;
 using Microsoft.AspNetCore.Builder;
@@ -18,7 +17,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
-namespace ActorStream.Host.Http;
+namespace ActorStream.Hosting.Internal.Http;
 
 /// <summary>
 /// The node's HTTP side: <c>/metrics</c> (Prometheus, every ActorStream instrument),
@@ -37,6 +36,7 @@ internal sealed class NodeHttpServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly StoreHealth _store;
+    private int _disposed;
 
     private NodeHttpServer(WebApplication app, string url, StoreHealth store)
     {
@@ -49,17 +49,16 @@ internal sealed class NodeHttpServer : IAsyncDisposable
     public string Url { get; }
 
     /// <exception cref="NodeConfigException">The address cannot be bound (the message names the key).</exception>
-    public static async Task<NodeHttpServer> StartAsync(ActorStreamNode node, HttpSettings settings, ILogger logger)
+    public static async Task<NodeHttpServer> StartAsync(ActorStreamNode node, HttpSettings settings, ILoggerFactory loggerFactory)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        StderrLogging.Configure(builder.Logging);
+        var logger = loggerFactory.CreateLogger("ActorStream.Http");
+        var builder = InnerWebApp.CreateBuilder(loggerFactory);
         builder.WebHost.ConfigureKestrel(options =>
         {
             options.Listen(settings.Host, settings.Port);
             options.AddServerHeader = false;
             options.Limits.MaxRequestBodySize = settings.MaxRequestBytes;
         });
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(3));
         var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
         {
             metrics.AddMeter("ActorStream", "ActorStream.Kafka").AddPrometheusExporter();
@@ -98,8 +97,14 @@ internal sealed class NodeHttpServer : IAsyncDisposable
         return new NodeHttpServer(app, url, store);
     }
 
+    /// <summary>Stops the endpoints; idempotent (coordinated shutdown and the node's release both call it).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _store.DisposeAsync();
@@ -121,7 +126,7 @@ internal sealed class NodeHttpServer : IAsyncDisposable
             return Results.Json(new { status = problems.Count == 0 ? "ready" : "not-ready", problems }, Json,
                 statusCode: problems.Count == 0 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        app.MapGet("/api/pipelines", () => Results.Json(node.Pipelines.Select(p => new
+        app.MapGet("/api/pipelines", () => Results.Json(node.RunningPipelines.Select(p => new
         {
             name = p.Settings.Name,
             topics = p.Settings.Topics,
@@ -150,7 +155,7 @@ internal sealed class NodeHttpServer : IAsyncDisposable
             Authorized(context.HttpContext, settings) is { } denied ? denied : await next(context));
         admin.MapPost("/pipelines/{name}/stop", async (string name) =>
         {
-            var pipeline = node.Pipelines.FirstOrDefault(p => p.Settings.Name == name);
+            var pipeline = node.RunningPipelines.FirstOrDefault(p => p.Settings.Name == name);
             if (pipeline is null)
             {
                 return UnknownPipeline(node, name);
@@ -171,7 +176,7 @@ internal sealed class NodeHttpServer : IAsyncDisposable
             : Results.Json(dlq.Read(limit ?? 20), Json));
         app.MapGet("/api/cluster", async () => Results.Json(await ClusterView.ReadAsync(node, monitoring), Json));
 
-        // The dashboard: static files embedded in the executable, no build step.
+        // The dashboard: static files embedded in the library, no build step.
         MapAsset(app, "/", "index.html", "text/html; charset=utf-8");
         MapAsset(app, "/dashboard.js", "dashboard.js", "text/javascript; charset=utf-8");
         MapAsset(app, "/dashboard.css", "dashboard.css", "text/css; charset=utf-8");
@@ -181,11 +186,11 @@ internal sealed class NodeHttpServer : IAsyncDisposable
     }
 
     private static IResult UnknownPipeline(ActorStreamNode node, string name) =>
-        Error(StatusCodes.Status404NotFound, $"no pipeline named '{name}'; pipelines: {string.Join(", ", node.Pipelines.Select(p => p.Settings.Name))}");
+        Error(StatusCodes.Status404NotFound, $"no pipeline named '{name}'; pipelines: {string.Join(", ", node.RunningPipelines.Select(p => p.Settings.Name))}");
 
     private static IResult PauseOrResume(ActorStreamNode node, string name, bool pause, HttpContext context, ILogger logger)
     {
-        var pipeline = node.Pipelines.FirstOrDefault(p => p.Settings.Name == name);
+        var pipeline = node.RunningPipelines.FirstOrDefault(p => p.Settings.Name == name);
         if (pipeline is null)
         {
             return UnknownPipeline(node, name);
@@ -207,7 +212,7 @@ internal sealed class NodeHttpServer : IAsyncDisposable
 
     private static void MapAsset(WebApplication app, string path, string name, string contentType)
     {
-        using var stream = typeof(NodeHttpServer).Assembly.GetManifestResourceStream($"ActorStream.Host.Dashboard.{name}")
+        using var stream = typeof(NodeHttpServer).Assembly.GetManifestResourceStream($"ActorStream.Hosting.Dashboard.{name}")
             ?? throw new InvalidOperationException($"dashboard asset {name} is not embedded");
         using var memory = new MemoryStream();
         stream.CopyTo(memory);
@@ -229,7 +234,7 @@ internal sealed class NodeHttpServer : IAsyncDisposable
             problems.Add($"cluster member is {cluster.SelfMember.Status}, not Up");
         }
 
-        foreach (var pipeline in node.Pipelines)
+        foreach (var pipeline in node.RunningPipelines)
         {
             if (pipeline.Completion.IsCompleted)
             {

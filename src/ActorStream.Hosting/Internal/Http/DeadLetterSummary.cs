@@ -1,10 +1,9 @@
 using System.Text;
-using ActorStream.Host.Cli;
-using ActorStream.Host.Node;
+using ActorStream.Hosting.Internal.Configuration;
 using ActorStream.Monitoring;
 using Confluent.Kafka;
 
-namespace ActorStream.Host.Http;
+namespace ActorStream.Hosting.Internal.Http;
 
 /// <summary>The dashboard's dead-letter view: count per pipeline and the newest dead letters (briefly cached).</summary>
 internal sealed class DeadLetterSummary(ActorStreamNode node, PipelineMonitoring monitoring)
@@ -22,8 +21,8 @@ internal sealed class DeadLetterSummary(ActorStreamNode node, PipelineMonitoring
                 return c.Value;
             }
 
-            var props = ClusterConfig.ClientProperties(node.System.Settings.Config);
-            var value = node.Pipelines.Select(p =>
+            var props = KafkaClientProperties.For(node.System.Settings.Config);
+            var value = node.RunningPipelines.Select(p =>
             {
                 var lag = monitoring.Lag.FirstOrDefault(l => l.Pipeline == p.Settings.Name);
                 List<ConsumeResult<byte[]?, byte[]?>> records;

@@ -2,7 +2,9 @@ using System.Globalization;
 using Akka.Configuration;
 using Config = Akka.Configuration.Config;
 
-namespace ActorStream.Host.Node;
+using ActorStream.Hosting.Internal.Configuration;
+
+namespace ActorStream.Hosting.Internal.Formation;
 
 /// <summary>How a node finds the other members of its cluster (<c>actorstream.cluster.formation</c>).</summary>
 internal enum FormationMode

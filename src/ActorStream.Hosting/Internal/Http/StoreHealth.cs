@@ -1,6 +1,6 @@
 using ActorStream.Persistence;
 
-namespace ActorStream.Host.Http;
+namespace ActorStream.Hosting.Internal.Http;
 
 /// <summary>
 /// Readiness of the entity store (journal and snapshot store): checked in the background every

@@ -1,4 +1,4 @@
-namespace ActorStream.Host.Node;
+namespace ActorStream.Hosting.Internal.Configuration;
 
 /// <summary>
 /// A structural check run before Akka's HOCON parser, which silently accepts a truncated file and

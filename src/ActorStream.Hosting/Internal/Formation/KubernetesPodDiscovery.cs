@@ -8,7 +8,7 @@ using Akka.Actor;
 using Akka.Discovery;
 using Akka.Event;
 
-namespace ActorStream.Host.Node;
+namespace ActorStream.Hosting.Internal.Formation;
 
 /// <summary>
 /// Akka.Discovery method <c>kubernetes-api</c>: lists the running pods that match a label selector

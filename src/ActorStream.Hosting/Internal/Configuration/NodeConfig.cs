@@ -3,47 +3,77 @@ using Akka.Configuration;
 using ActorStream.Kafka.Settings;
 using Config = Akka.Configuration.Config;
 
-namespace ActorStream.Host.Node;
+using ActorStream.Hosting.Internal.Formation;
+
+namespace ActorStream.Hosting.Internal.Configuration;
 
 /// <summary>
-/// Assembles a node's configuration: <c>--set</c> overrides, then the config file, then the node
-/// defaults (node.conf). Errors name the file, the override or the key at fault.
+/// Assembles a node's configuration from its sources, highest precedence first: <c>--set</c>
+/// overrides, the <c>ACTORSTREAM_*</c> environment variables, Microsoft.Extensions.Configuration
+/// (appsettings.json, environment, command line; see <see cref="AppConfiguration"/>), the HOCON
+/// files (a later file over an earlier one), configuration given in code, and the node defaults
+/// (node.conf). Errors name the file, the override or the key at fault.
 /// </summary>
 internal static class NodeConfig
 {
-    public static Config Load(string? configFile, IReadOnlyList<string> overrides)
+    /// <summary>The configuration of an operator command: one optional file, <c>--set</c> overrides, the environment, the node defaults.</summary>
+    public static Config Load(string? configFile, IReadOnlyList<string> overrides) =>
+        Layers(configFile is null ? [] : [configFile], overrides, AppConfiguration.ForCommandLine(), [], "--config").WithFallback(Defaults()).Merged;
+
+    /// <summary>The sources of a node's configuration, highest precedence first, without the node defaults.</summary>
+    /// <param name="files">HOCON files, in the order given (a later file wins).</param>
+    /// <param name="overrides"><c>path=value</c> items (<c>--set</c>); the first of a key wins.</param>
+    /// <param name="app">Microsoft.Extensions.Configuration of the application, if any.</param>
+    /// <param name="code">Configuration given in code, later over earlier.</param>
+    /// <param name="fileOption">How errors name the files' source (<c>--config</c> on the command line).</param>
+    public static ConfigLayers Layers(IReadOnlyList<string> files, IReadOnlyList<string> overrides, Microsoft.Extensions.Configuration.IConfiguration? app, IReadOnlyList<Config> code, string fileOption)
     {
-        var config = Defaults();
-        if (configFile is not null)
+        var layers = new List<ConfigLayer>();
+        foreach (var item in overrides)
         {
-            if (!File.Exists(configFile))
-            {
-                throw new NodeConfigException($"--config: file '{configFile}' does not exist");
-            }
-
-            var text = File.ReadAllText(configFile);
-            if (HoconSyntaxCheck.Check(text) is { } problem)
-            {
-                throw new NodeConfigException($"--config: '{configFile}' is not valid HOCON: {problem}");
-            }
-
-            try
-            {
-                config = ConfigurationFactory.ParseString(text, Includes(Path.GetDirectoryName(Path.GetFullPath(configFile))!, 0)).WithFallback(config);
-            }
-            catch (Exception ex) when (ex is not NodeConfigException)
-            {
-                throw new NodeConfigException($"--config: '{configFile}' is not valid HOCON: {ex.Message}");
-            }
+            layers.Add(new ConfigLayer($"--set '{item}'", ParseOverride(item)));
         }
 
-        config = ClusterEnvironment().WithFallback(config);
-        foreach (var item in overrides.Reverse())
+        layers.Add(new ConfigLayer("the ACTORSTREAM_* environment variables", ClusterEnvironment()));
+        if (app is not null)
         {
-            config = ParseOverride(item).WithFallback(config);
+            layers.Add(new ConfigLayer(null, AppConfiguration.ToHocon(app), app));
         }
 
-        return config;
+        foreach (var file in files.Reverse())
+        {
+            layers.Add(new ConfigLayer($"file '{file}'", ParseFile(file, fileOption)));
+        }
+
+        foreach (var config in code.Reverse())
+        {
+            layers.Add(new ConfigLayer("configuration given in code", config));
+        }
+
+        return new ConfigLayers(layers);
+    }
+
+    private static Config ParseFile(string configFile, string fileOption)
+    {
+        if (!File.Exists(configFile))
+        {
+            throw new NodeConfigException($"{fileOption}: file '{configFile}' does not exist");
+        }
+
+        var text = File.ReadAllText(configFile);
+        if (HoconSyntaxCheck.Check(text) is { } problem)
+        {
+            throw new NodeConfigException($"{fileOption}: '{configFile}' is not valid HOCON: {problem}");
+        }
+
+        try
+        {
+            return ConfigurationFactory.ParseString(text, Includes(Path.GetDirectoryName(Path.GetFullPath(configFile))!, 0, fileOption));
+        }
+        catch (Exception ex) when (ex is not NodeConfigException)
+        {
+            throw new NodeConfigException($"{fileOption}: '{configFile}' is not valid HOCON: {ex.Message}");
+        }
     }
 
     /// <summary>
@@ -203,27 +233,27 @@ internal static class NodeConfig
     public const string PodLabelSelectorVariable = "ACTORSTREAM_KUBERNETES_POD_LABEL_SELECTOR";
 
     /// <summary><c>include "other.conf"</c> resolves relative to the including file (depth-limited).</summary>
-    private static Func<string, Akka.Configuration.Hocon.HoconRoot> Includes(string directory, int depth) => name =>
+    private static Func<string, Akka.Configuration.Hocon.HoconRoot> Includes(string directory, int depth, string fileOption) => name =>
     {
         var file = name.Trim().Trim('"');
         var path = Path.IsPathRooted(file) ? file : Path.Combine(directory, file);
         if (depth > 10)
         {
-            throw new NodeConfigException($"--config: include '{file}' nests more than 10 levels");
+            throw new NodeConfigException($"{fileOption}: include '{file}' nests more than 10 levels");
         }
 
         if (!File.Exists(path))
         {
-            throw new NodeConfigException($"--config: included file '{path}' does not exist");
+            throw new NodeConfigException($"{fileOption}: included file '{path}' does not exist");
         }
 
         var text = File.ReadAllText(path);
         if (HoconSyntaxCheck.Check(text) is { } problem)
         {
-            throw new NodeConfigException($"--config: included file '{path}' is not valid HOCON: {problem}");
+            throw new NodeConfigException($"{fileOption}: included file '{path}' is not valid HOCON: {problem}");
         }
 
-        return Akka.Configuration.Hocon.Parser.Parse(text, Includes(Path.GetDirectoryName(Path.GetFullPath(path))!, depth + 1));
+        return Akka.Configuration.Hocon.Parser.Parse(text, Includes(Path.GetDirectoryName(Path.GetFullPath(path))!, depth + 1, fileOption));
     };
 
     /// <summary>Parses <c>path=value</c>; the value is taken as a string (HOCON converts it for numbers, durations, booleans).</summary>
@@ -269,9 +299,10 @@ internal static class NodeConfig
         return value.Trim();
     }
 
-    private static Config Defaults()
+    /// <summary>The node defaults (node.conf, embedded): a new instance per call (a fallback chain must not meet one twice).</summary>
+    public static Config Defaults()
     {
-        using var stream = typeof(NodeConfig).Assembly.GetManifestResourceStream("ActorStream.Host.node.conf")
+        using var stream = typeof(NodeConfig).Assembly.GetManifestResourceStream("ActorStream.Hosting.node.conf")
             ?? throw new InvalidOperationException("node.conf is not embedded");
         using var reader = new StreamReader(stream);
         return ConfigurationFactory.ParseString(reader.ReadToEnd());
@@ -279,7 +310,7 @@ internal static class NodeConfig
 }
 
 /// <summary>The node's configuration is missing or invalid; the message says what and where.</summary>
-internal sealed class NodeConfigException : Exception
+internal sealed class NodeConfigException : ActorStreamConfigurationException
 {
     public NodeConfigException(string message)
         : base(message)

@@ -1,7 +1,7 @@
-using ActorStream.Host.Node;
+using ActorStream.Hosting.Internal.Configuration;
 using Confluent.Kafka;
 
-namespace ActorStream.Host.Cli;
+namespace ActorStream.Hosting.Internal;
 
 /// <summary>Reads dead-letter topics without a consumer group (nothing is committed).</summary>
 internal static class DeadLetterReader

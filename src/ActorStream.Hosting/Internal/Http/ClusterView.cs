@@ -1,10 +1,10 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
-using ActorStream.Host.Node;
+using ActorStream.Hosting.Internal.Configuration;
 using ActorStream.Monitoring;
 
-namespace ActorStream.Host.Http;
+namespace ActorStream.Hosting.Internal.Http;
 
 /// <summary>Cluster members with their shards and entities per pipeline region, and this node's partitions.</summary>
 internal static class ClusterView
@@ -13,7 +13,7 @@ internal static class ClusterView
     {
         var cluster = Cluster.Get(node.System);
         var shards = new Dictionary<Address, (int Shards, long Entities)>();
-        foreach (var pipeline in node.Pipelines)
+        foreach (var pipeline in node.RunningPipelines)
         {
             try
             {
@@ -45,7 +45,7 @@ internal static class ClusterView
                 entities = shards.GetValueOrDefault(m.Address).Entities,
             }).ToList(),
             diagnostics = monitoring.Diagnostics.Select(d => new { id = d.Id, condition = d.Condition, fix = d.Fix, count = d.Count, first_seen = d.FirstSeen, last_seen = d.LastSeen }).ToList(),
-            partitions = node.Pipelines.Select(p => new
+            partitions = node.RunningPipelines.Select(p => new
             {
                 pipeline = p.Settings.Name,
                 assigned = monitoring.AssignedPartitions(p.Settings.GroupId).OrderBy(x => x.Topic).ThenBy(x => x.Partition).Select(x => $"{x.Topic}[{x.Partition}]").ToList(),

@@ -1,6 +1,8 @@
 using Config = Akka.Configuration.Config;
 
-namespace ActorStream.Host.Node;
+using ActorStream.Hosting.Internal.Configuration;
+
+namespace ActorStream.Hosting.Internal.Formation;
 
 /// <summary>
 /// Start-up check of Akka.Remote's TLS keys (<c>akka.remote.dot-netty.tcp.enable-ssl</c> and

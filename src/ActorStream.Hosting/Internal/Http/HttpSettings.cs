@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net;
-using ActorStream.Host.Node;
+using ActorStream.Hosting.Internal.Configuration;
 using Akka.Configuration;
 
-namespace ActorStream.Host.Http;
+namespace ActorStream.Hosting.Internal.Http;
 
 /// <summary>
 /// <c>actorstream.http</c>: the node's HTTP endpoints (metrics, health, API). Bound to localhost by

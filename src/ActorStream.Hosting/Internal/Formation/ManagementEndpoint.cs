@@ -1,5 +1,5 @@
 using System.Net;
-using ActorStream.Host.Cli;
+using ActorStream.Hosting.Internal.Configuration;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka;
@@ -13,7 +13,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json;
 
-namespace ActorStream.Host.Node;
+namespace ActorStream.Hosting.Internal.Formation;
 
 /// <summary>
 /// The node's management endpoint for Cluster Bootstrap: <c>GET /bootstrap/seed-nodes</c> on
@@ -51,10 +51,9 @@ internal sealed class ManagementEndpoint : IAsyncDisposable
     /// coordinated shutdown's before-cluster-shutdown phase (where Akka.Management stops its own).
     /// </summary>
     /// <exception cref="NodeConfigException">The address cannot be bound (the message names the keys).</exception>
-    public static async Task<ManagementEndpoint> StartAsync(ActorSystem system, ClusterFormationSettings formation)
+    public static async Task<ManagementEndpoint> StartAsync(ActorSystem system, ClusterFormationSettings formation, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        StderrLogging.Configure(builder.Logging);
+        var builder = InnerWebApp.CreateBuilder(loggerFactory);
         IPAddress[] addresses;
         try
         {
@@ -76,7 +75,6 @@ internal sealed class ManagementEndpoint : IAsyncDisposable
             options.AddServerHeader = false;
             options.Limits.MaxRequestBodySize = 1024;
         });
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(3));
         var app = builder.Build();
         app.MapGet("/bootstrap/seed-nodes", () => SeedNodes(system));
         try
