@@ -62,7 +62,7 @@ public static class ActorStreamAkkaHostingExtensions
         {
             var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("ActorStream.Node");
             var app = node.Builder.UseAppConfiguration ? node.Builder.AppConfiguration ?? services.GetService<IConfiguration>() : null;
-            node.Composition = NodeComposition.Create(node.Builder, akka.Configuration.GetOrElse(ConfigurationFactory.Empty), app, logger);
+            node.Composition = NodeComposition.Create(node.Builder, akka.Configuration.GetOrElse(ConfigurationFactory.Empty), app, services, logger);
         }
 
         akka.AddHocon(node.Composition.Prepend(), HoconAddMode.Prepend);

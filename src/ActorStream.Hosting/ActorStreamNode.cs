@@ -1,3 +1,4 @@
+using Akka;
 using Akka.Actor;
 using ActorStream.Hosting.Internal;
 using ActorStream.Hosting.Internal.Http;
@@ -57,6 +58,8 @@ public sealed class ActorStreamNode
     /// <summary>True once the node is bound to its actor system.</summary>
     internal bool Attached => _system is not null;
 
+
+
     internal NodeComposition? Composition { get; set; }
 
     internal NodeHttpServer? Http { get; set; }
@@ -84,7 +87,16 @@ public sealed class ActorStreamNode
         }
 
         Nodes.AddOrUpdate(system, this);
-        system.WhenTerminated.ContinueWith(_ => ReleaseAsync(), TaskScheduler.Default).Unwrap();
+
+        // Not a continuation of WhenTerminated here: while the actor system starts, that task is a
+        // placeholder that never completes. Coordinated shutdown's last phase (every stop runs it)
+        // waits for the real one.
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseActorSystemTerminate, "actorstream-release", async () =>
+        {
+            await system.WhenTerminated.ConfigureAwait(false);
+            await ReleaseAsync().ConfigureAwait(false);
+            return Done.Instance;
+        });
     }
 
     /// <summary>Releases what the composition started (embedded broker and registry, temporary state); idempotent.</summary>

@@ -42,10 +42,12 @@ public static class ActorStreamServiceCollectionExtensions
         // Hosted services start in registration order and stop in reverse: the composition (errors,
         // embedded pieces) before the actor system, the node's start after it, its stop first.
         services.AddHostedService(sp => new NodeCompositionService(node, sp));
+        // Akka.Hosting runs this callback when its hosted service is created (before any starts); the
+        // node is composed in its own service's start, so that a configuration error fails the host's
+        // start (and the host can still be stopped), and added to this builder before the actor system exists.
         services.AddAkka(builder.ActorSystemName, (akka, provider) =>
         {
             configureAkka?.Invoke(akka, provider);
-            ActorStreamAkkaHostingExtensions.Compose(akka, provider, node);
             akka.AddStartup((system, _) => node.Attach(system));
         });
         services.AddHostedService(sp => new NodeService(node, sp));

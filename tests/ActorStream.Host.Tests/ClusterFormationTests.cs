@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using ActorStream.Host.Node;
+using ActorStream.Hosting.Internal.Configuration;
+using ActorStream.Hosting.Internal.Formation;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Discovery;

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace ActorStream.Hosting.Tests;
 
-public sealed class AddActorStreamTests : IDisposable
+public sealed partial class AddActorStreamTests : IDisposable
 {
     private const string FastConsumer = """
         actorstream.kafka.consumer.poll-timeout = 20ms
@@ -17,6 +17,7 @@ public sealed class AddActorStreamTests : IDisposable
           "heartbeat.interval.ms" = 500
         }
         actorstream.kafka.committer.max-interval = 200ms
+        actorstream.http.port = 0
         akka.loglevel = WARNING
         """;
 

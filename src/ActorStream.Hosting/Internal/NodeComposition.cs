@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
+using ActorStream.Entities;
 using ActorStream.Hosting.Internal.Formation;
 using ActorStream.Hosting.Internal.Configuration;
 using ActorStream.Hosting.Internal.Http;
@@ -68,9 +69,10 @@ internal sealed class NodeComposition
     /// <param name="builder">The node's declarations.</param>
     /// <param name="akka">The Akka.Hosting configuration made so far (the application's own options).</param>
     /// <param name="app">The application's Microsoft.Extensions.Configuration, if any.</param>
+    /// <param name="services">The service provider the entities will be created from, if any.</param>
     /// <param name="logger">The node's logger.</param>
     /// <exception cref="ActorStreamConfigurationException">The configuration is incomplete or invalid (the message names the key and where it was set).</exception>
-    public static NodeComposition Create(ActorStreamBuilder builder, Config akka, IConfiguration? app, ILogger logger)
+    public static NodeComposition Create(ActorStreamBuilder builder, Config akka, IConfiguration? app, IServiceProvider? services, ILogger logger)
     {
         var layers = NodeConfig.Layers(builder.ConfigFiles, builder.CommandLineSettings, app, builder.CodeConfig(), builder.ConfigFileOption);
         var all = layers.WithFallback(akka).WithFallback(NodeConfig.Defaults());
@@ -90,6 +92,7 @@ internal sealed class NodeComposition
                 throw new NodeConfigException("no pipelines are configured: add one under actorstream.pipelines.<name> (see hocon/sample.conf)");
             }
 
+            CheckEntities(builder, pipelines.Select(p => p.Settings), services);
             http = HttpSettings.Create(candidate);
             formation = ClusterFormationSettings.Create(candidate);
             RemoteTls.Validate(candidate);
@@ -138,6 +141,19 @@ internal sealed class NodeComposition
             }
 
             throw;
+        }
+    }
+
+    /// <summary>Every pipeline's entity can be created: its constructor's services are registered (before anything starts, not at the first record).</summary>
+    private static void CheckEntities(ActorStreamBuilder builder, IEnumerable<PipelineSettings> pipelines, IServiceProvider? services)
+    {
+        IEntityFactory factory = services is null ? EntityFactory.Parameterless : new ServiceProviderEntityFactory(services);
+        foreach (var pipeline in pipelines)
+        {
+            if (builder.Entities.Get(pipeline.Entity).EntityType is { } type && factory.CannotCreate(type) is { } problem)
+            {
+                throw new PipelineConfigurationException(pipeline.Name, "entity", problem);
+            }
         }
     }
 

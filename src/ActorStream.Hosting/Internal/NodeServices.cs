@@ -17,9 +17,8 @@ internal sealed class NodeCompositionService(ActorStreamNode node, IServiceProvi
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // Resolving the Akka.Hosting builder runs its configuration callback, which composes the node
-        // (already done when Akka.Hosting's service was created, which takes the builder).
-        _ = services.GetRequiredService<AkkaConfigurationBuilder>();
+        // The same Akka.Hosting builder the actor system is created from, next, by Akka.Hosting's service.
+        ActorStreamAkkaHostingExtensions.Compose(services.GetRequiredService<AkkaConfigurationBuilder>(), services, node);
         return Task.CompletedTask;
     }
 

@@ -17,11 +17,14 @@ public sealed record EntityOutcome(bool Processed, Exception? Error, IReadOnlyLi
 /// and emitted outputs. The entity instance lives across sends (state is kept) until it fails,
 /// after which the next send gets a fresh instance — as the pipeline's retry does. Event-sourced
 /// entities persist to the system's <c>actorstream.persistence</c> store (give the test system its
-/// own SQLite file, e.g. <c>actorstream.persistence.sqlite.path</c> in a temp directory).
+/// own SQLite file, e.g. <c>actorstream.persistence.sqlite.path</c> in a temp directory). The entity
+/// is created as a pipeline creates it: through an <see cref="EntityRegistry"/> — from
+/// <c>services</c> when given (constructor injection, a DI scope per entity instance), else with its
+/// parameterless constructor.
 /// </summary>
 /// <typeparam name="TEntity">The entity actor type.</typeparam>
 public sealed class EntityProbe<TEntity>
-    where TEntity : ActorBase, new()
+    where TEntity : ActorBase
 {
     private readonly ActorSystem _system;
     private readonly RecordingEmitter _emitter = new();
@@ -35,14 +38,24 @@ public sealed class EntityProbe<TEntity>
     /// <param name="partition">The partition they pretend to come from.</param>
     /// <param name="entityType">The entity type name (part of an event-sourced entity's persistence id); default: the class name.</param>
     /// <param name="snapshotEvery">Snapshot interval of event-sourced entities (0 = never).</param>
-    public EntityProbe(ActorSystem system, string entityId, string topic = "test-topic", int partition = 0, string? entityType = null, int snapshotEvery = 1000)
+    /// <param name="services">Creates the entity with its constructor dependencies (a <see cref="ServiceProviderEntityFactory"/>); null: its parameterless constructor.</param>
+    /// <exception cref="ArgumentException">The entity cannot be created that way (the message says which dependency is missing).</exception>
+    public EntityProbe(ActorSystem system, string entityId, string topic = "test-topic", int partition = 0, string? entityType = null, int snapshotEvery = 1000, IServiceProvider? services = null)
     {
         _system = system;
         EntityId = entityId;
         Topic = topic;
         Partition = partition;
+        var name = entityType ?? typeof(TEntity).Name;
+        var registry = new EntityRegistry(services is null ? EntityFactory.Parameterless : new ServiceProviderEntityFactory(services)).Register<TEntity>(name);
+        if (registry.Factory.CannotCreate(typeof(TEntity)) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(services));
+        }
+
         ActorStreamExtension.Get(system).Configure(emitter: _emitter);
-        _parent = system.ActorOf(Props.Create(() => new ProbeParent(EntityRegistry.PropsFor<TEntity>(new EntityStart(entityType ?? typeof(TEntity).Name, entityId, snapshotEvery)))));
+        var props = registry.Get(name).PropsFor(new EntityStart(name, entityId, snapshotEvery));
+        _parent = system.ActorOf(Props.Create(() => new ProbeParent(props)));
     }
 
     /// <summary>The entity id.</summary>

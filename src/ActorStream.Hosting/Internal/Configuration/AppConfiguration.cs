@@ -107,7 +107,7 @@ internal static class AppConfiguration
                 return provider switch
                 {
                     EnvironmentVariablesConfigurationProvider => $"{key} from environment variable {key.Replace(":", "__", StringComparison.Ordinal)}",
-                    JsonConfigurationProvider json => $"{key} from {json.Source.Path}",
+                    JsonConfigurationProvider json => $"{key} from {(json.Source.FileProvider is Microsoft.Extensions.FileProviders.PhysicalFileProvider files ? Path.Combine(files.Root, json.Source.Path ?? "") : json.Source.Path)}",
                     _ when provider.GetType().Name.StartsWith("CommandLine", StringComparison.Ordinal) => $"{key} from the command line",
                     _ => $"{key} from {provider}",
                 };
