@@ -51,7 +51,8 @@ public static class ActorStreamAkkaHostingExtensions
         });
 
         // The embedded pieces are released once the actor system ended; the host waits for that.
-        services.GetService<IHostApplicationLifetime>()?.ApplicationStopped.Register(() => node.Stopped.Wait(TimeSpan.FromSeconds(30)));
+        services.GetService<IHostApplicationLifetime>()?.ApplicationStopped.Register(() =>
+            (node.Attached ? node.Stopped : node.ReleaseAsync()).Wait(TimeSpan.FromSeconds(30)));
         return akka;
     }
 

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Hosting;
 using ActorStream.Hosting.Internal;
 using ActorStream.Hosting.Internal.Configuration;
 using ActorStream.TestKit.Entities;
@@ -54,6 +55,38 @@ public sealed partial class AddActorStreamTests
         await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
         await node.Stopped.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.All(scopes, id => Assert.False(EntityScope.Live[id], "the scope of a stopped entity is disposed"));
+    }
+
+    [Fact]
+    public async Task An_application_with_its_own_akka_hosting_adds_the_node_to_its_actor_system()
+    {
+        var topic = NewTopic(2);
+        _kafka.CreateTopic($"{topic}.out", 2);
+        _kafka.CreateTopic($"{topic}.dlq", 2);
+        var produced = Produce(topic, keys: 4, perKey: 5);
+
+        using var host = new HostBuilder().ConfigureServices(services => services
+            .AddSingleton<IGreeter, Greeter>()
+            .AddScoped<EntityScope>()
+            .AddAkka("own-system", (akka, provider) => akka
+                .AddHocon(Akka.Configuration.ConfigurationFactory.ParseString("own.marker = yes"), Akka.Hosting.HoconAddMode.Prepend)
+                .WithActorStream(provider, b => b
+                    .WithBootstrapServers(_kafka.BootstrapServers)
+                    .WithConfig(FastConsumer)
+                    .AddPipeline<GreetingEntity>("own-greetings", p => p.Topic(topic).EmitTo($"{topic}.out")))))
+            .Build();
+        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        Assert.Equal("own-system", system.Name);
+        Assert.Equal("yes", system.Settings.Config.GetString("own.marker"));
+        var node = ActorStreamNode.For(system);
+        Assert.Single(await node.Pipelines.Started.WaitAsync(TimeSpan.FromSeconds(60)));
+        await Eventually(() => GreetingEntity.For(topic).Count >= produced, TimeSpan.FromSeconds(60), () => $"handled {GreetingEntity.For(topic).Count} of {produced}");
+
+        await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await node.Stopped.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(EndOffsets(topic, 2), Committed("own-greetings", topic, 2));
     }
 
     [Fact]

@@ -2,7 +2,6 @@ using System.Globalization;
 using Akka.Configuration;
 using ActorStream.Kafka.Settings;
 using Config = Akka.Configuration.Config;
-
 using ActorStream.Hosting.Internal.Formation;
 
 namespace ActorStream.Hosting.Internal.Configuration;

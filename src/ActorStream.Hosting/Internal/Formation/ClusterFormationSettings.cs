@@ -1,7 +1,6 @@
 using System.Globalization;
 using Akka.Configuration;
 using Config = Akka.Configuration.Config;
-
 using ActorStream.Hosting.Internal.Configuration;
 
 namespace ActorStream.Hosting.Internal.Formation;

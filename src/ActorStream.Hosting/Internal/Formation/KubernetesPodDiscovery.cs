@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
+using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Akka.Actor;

@@ -1,5 +1,4 @@
 using Config = Akka.Configuration.Config;
-
 using ActorStream.Hosting.Internal.Configuration;
 
 namespace ActorStream.Hosting.Internal.Formation;

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using System.Text;
 using ActorStream.Hosting.Internal.Configuration;
 using ActorStream.Monitoring;
 using Akka.Cluster;
