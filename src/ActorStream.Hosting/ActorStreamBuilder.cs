@@ -62,8 +62,6 @@ public sealed class ActorStreamBuilder
 
     internal IReadOnlyList<PipelineDeclaration> Pipelines => _pipelines;
 
-    internal IReadOnlyList<Config> Config => _config;
-
     /// <summary>The configuration given in code, earliest first: <see cref="WithConfig(Config)"/> blocks, then <see cref="WithBootstrapServers"/>.</summary>
     internal IReadOnlyList<Config> CodeConfig() => BootstrapServers is { } servers
         ? [.. _config, ConfigurationFactory.ParseString($"actorstream.kafka.bootstrap-servers = \"{servers.Replace("\"", "", StringComparison.Ordinal)}\"")]

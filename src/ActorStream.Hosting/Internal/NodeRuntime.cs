@@ -199,7 +199,7 @@ internal static class NodeRuntime
                 }
                 else if (pipelines.All(p => p.Completion.IsCompleted))
                 {
-                    logger.LogWarning("Pipeline {Pipeline} stopped and no pipeline runs any more; stopping the node", pipeline.Settings.Name);
+                    logger.LogInformation("No pipeline runs any more (the last, {Pipeline}, was stopped); stopping the node", pipeline.Settings.Name);
                 }
                 else
                 {
