@@ -8,8 +8,12 @@ namespace ActorStream.Host.Cli;
 /// </summary>
 internal static class CommandLineRunner
 {
-    /// <summary>How long a command may take to clean up after SIGINT/SIGTERM before the process is ended anyway.</summary>
-    public static readonly TimeSpan TerminationTimeout = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// How long a command may take to clean up after SIGINT/SIGTERM before the process is ended anyway:
+    /// above a node's own drain budget (coordinated shutdown's service-requests-done, 30 s, then hand-off
+    /// and leave), so that a draining node is never cut off (it then exits 143 with records in flight).
+    /// </summary>
+    public static readonly TimeSpan TerminationTimeout = TimeSpan.FromSeconds(90);
 
     public static async Task<int> RunAsync(RootCommand root, string[] args, TextWriter? output = null, TextWriter? error = null)
     {
