@@ -72,7 +72,9 @@ internal sealed class RenewableProducer : IDisposable
     /// </summary>
     public bool IsFatal(Generation generation, Exception? error)
     {
-        var fatal = generation.FatalError is not null
+        // A retired client fails what it still had (purged, or refused after its fatal error): all of
+        // that is to be sent again, whatever the error says.
+        var fatal = generation.Retired || generation.FatalError is not null
             || error is KafkaException { Error.IsFatal: true } or KafkaException { Error.Code: ErrorCode.Local_Fatal };
         if (fatal)
         {
@@ -166,6 +168,13 @@ internal sealed class RenewableProducer : IDisposable
         /// <summary>The fatal error the client raised, if it did.</summary>
         public Error? FatalError { get; set; }
 
-        public bool Retired { get; set; }
+        private volatile bool _retired;
+
+        /// <summary>Replaced: nothing new is produced on it (read without the lock by producing threads).</summary>
+        public bool Retired
+        {
+            get => _retired;
+            set => _retired = value;
+        }
     }
 }

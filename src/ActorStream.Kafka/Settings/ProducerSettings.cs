@@ -149,8 +149,10 @@ public sealed record ProducerSettings<TKey, TValue>
     }
 
     /// <summary>A byte-level client that is replaced after a fatal error (see <see cref="RenewableProducer"/>).</summary>
-    internal RenewableProducer CreateRenewableProducer(Action<Error>? onRenewed = null) =>
-        new(CreateByteProducer, CloseTimeout, onRenewed);
+    /// <param name="onRenewed">Told when a fatal error retired a client.</param>
+    /// <param name="closeTimeout">How long closing flushes (default <see cref="CloseTimeout"/>).</param>
+    internal RenewableProducer CreateRenewableProducer(Action<Error>? onRenewed = null, TimeSpan? closeTimeout = null) =>
+        new(CreateByteProducer, closeTimeout ?? CloseTimeout, onRenewed);
 
     /// <summary>The largest record the client accepts (librdkafka's <c>message.max.bytes</c>, 1,000,000 unless set).</summary>
     /// <exception cref="KafkaConfigurationException">The property is not an integer of at least 1000.</exception>

@@ -285,11 +285,17 @@ public sealed class SchemaFormatTests : PipelineSpec
         AssertNoDeadLetters($"{topic}.dlq", 1);
         Assert.Empty(ReadToEnd(output, 1));
 
+        // The registry comes up on the configured port already holding the output subject's schema
+        // (registered through another port first, so no retry sees it without the schema).
         var path = Path.Combine(Path.GetTempPath(), $"as-registry-{Guid.NewGuid():N}.db");
+        await using (var elsewhere = await SchemaRegistryServer.StartAsync(SchemaRegistrySettings.Create().WithSqlitePath(path).WithHost("127.0.0.1").WithPort(FreePort())))
+        {
+            using var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = elsewhere.Url.ToString().TrimEnd('/') });
+            await client.RegisterSchemaAsync($"{output}-value", new Schema(SeqSchema, SchemaType.Json));
+        }
+
         await using (var late = await SchemaRegistryServer.StartAsync(SchemaRegistrySettings.Create().WithSqlitePath(path).WithHost("127.0.0.1").WithPort(port)))
         {
-            using var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = late.Url.ToString().TrimEnd('/') });
-            await client.RegisterSchemaAsync($"{output}-value", new Schema(SeqSchema, SchemaType.Json));
             await AwaitConditionAsync(() => Task.FromResult(Committed(settings.GroupId, topic, 1).GetValueOrDefault(0) == 3), TimeSpan.FromSeconds(60));
             await pipeline.StopAsync(TimeSpan.FromSeconds(30));
         }

@@ -29,8 +29,11 @@ internal sealed class KafkaRecordEmitter : IRecordEmitter, IDisposable
     {
         var log = Logging.GetLogger(system, "ActorStream.Emitter");
         var settings = new Lazy<ProducerSettings<byte[], byte[]>>(() => ProducerSettings<byte[], byte[]>.Create(system));
-        _producer = new Lazy<RenewableProducer>(() => settings.Value.CreateRenewableProducer(error =>
-            log.Warning("The output producer hit a fatal error ({0}: {1}); it is replaced, and outputs it did not deliver are sent again", error.Code, error.Reason)));
+        // Closing flushes for at most 10 s: the node is going down, and what is not delivered by then
+        // is not acknowledged either (its record is redelivered after the restart).
+        _producer = new Lazy<RenewableProducer>(() => settings.Value.CreateRenewableProducer(
+            error => log.Warning("The output producer hit a fatal error ({0}: {1}); it is replaced, and outputs it did not deliver are sent again", error.Code, error.Reason),
+            TimeSpan.FromSeconds(10)));
         _maxMessageBytes = new Lazy<int>(() => settings.Value.MaxMessageBytes);
         _schemas = new Lazy<Internal.Schemas.OutputSchemaSerializer>(() => new Internal.Schemas.OutputSchemaSerializer(
             Internal.Schemas.SchemaRegistryClients.Create(Internal.Schemas.SchemaRegistryClients.Url(system)
