@@ -113,6 +113,9 @@ internal sealed class ProducerStage<TKey, TValue, TPass> : GraphStage<FlowShape<
                 {
                     _own = _stage._settings.CreateRenewableProducer(error =>
                         _log?.Warning("Producer hit a fatal error ({0}: {1}); replacing it and sending its unacknowledged records again", error.Code, error.Reason));
+
+                    // Built now, so that settings librdkafka refuses fail the stage at its start.
+                    _ = _own.Current;
                 }
 
                 Pull(_stage.In);
@@ -131,11 +134,10 @@ internal sealed class ProducerStage<TKey, TValue, TPass> : GraphStage<FlowShape<
                 return;
             }
 
-            var pending = _entries.Sum(e => e.Deliveries?.Count(d => !d.IsCompleted) ?? 0);
-            _own.Dispose();
-            if (pending > 0)
+            var left = _own.Close();
+            if (left > 0)
             {
-                _log?.Warning("Producer closed with {0} record(s) not yet acknowledged (flushed for up to {1})", pending, _stage._settings.CloseTimeout);
+                _log?.Warning("Producer closed with {0} record(s) undelivered after {1}", left, _stage._settings.CloseTimeout);
             }
         }
 

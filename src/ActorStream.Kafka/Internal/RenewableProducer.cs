@@ -85,14 +85,18 @@ internal sealed class RenewableProducer : IDisposable
     }
 
     /// <summary>Flushes and disposes the current client.</summary>
-    public void Dispose()
+    public void Dispose() => Close();
+
+    /// <summary>Flushes the current client for up to the close timeout and disposes it.</summary>
+    /// <returns>How many records were still undelivered when it was disposed (never reported delivered).</returns>
+    public int Close()
     {
         Generation? last;
         lock (_gate)
         {
             if (_disposed)
             {
-                return;
+                return 0;
             }
 
             _disposed = true;
@@ -100,11 +104,8 @@ internal sealed class RenewableProducer : IDisposable
             _current = null;
         }
 
-        if (last is not null)
-        {
-            // Closing: what is not delivered within close-timeout stays undelivered (never reported delivered).
-            Retire(last.Producer, _closeTimeout);
-        }
+        // Closing: what is not delivered within close-timeout stays undelivered (never reported delivered).
+        return last is null ? 0 : Retire(last.Producer, _closeTimeout);
     }
 
     private void Renew(Generation generation)
@@ -133,15 +134,16 @@ internal sealed class RenewableProducer : IDisposable
         _ = Task.Run(() => Retire(generation.Producer, MaxRetireWait));
     }
 
-    private void Retire(IProducer<byte[], byte[]> producer, TimeSpan bound)
+    private int Retire(IProducer<byte[], byte[]> producer, TimeSpan bound)
     {
         // Every record gets its delivery report within message.timeout.ms (librdkafka's promise; a
         // fatal client also fails its queue at once). Disposing earlier would leave callers waiting
         // for reports a destroyed client never sends, so wait for them, within a generous bound.
         var waited = System.Diagnostics.Stopwatch.StartNew();
+        var left = 0;
         try
         {
-            while (producer.Flush(_closeTimeout) > 0 && waited.Elapsed < bound)
+            while ((left = producer.Flush(_closeTimeout)) > 0 && waited.Elapsed < bound)
             {
             }
         }
@@ -153,6 +155,8 @@ internal sealed class RenewableProducer : IDisposable
         {
             producer.Dispose();
         }
+
+        return left;
     }
 
     /// <summary>One client of the producer's life.</summary>
