@@ -74,6 +74,32 @@ public class DlqAndLagCommandTests
     }
 
     [Fact]
+    public async Task Replay_refuses_a_dead_letter_that_was_cut_to_fit_and_names_where_the_original_is()
+    {
+        await using var kafka = await Actorstream.StartKafkaAsync("--topic", "accounts:2", "--topic", "accounts.dlq:1");
+        var bootstrap = $"actorstream.kafka.bootstrap-servers={kafka.BootstrapServers}";
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
+        {
+            var headers = new Headers
+            {
+                { "actorstream.dlq.original.topic", Encoding.UTF8.GetBytes("accounts") },
+                { "actorstream.dlq.original.partition", Encoding.UTF8.GetBytes("1") },
+                { "actorstream.dlq.original.offset", Encoding.UTF8.GetBytes("7") },
+                { "actorstream.dlq.stage", Encoding.UTF8.GetBytes("handler") },
+                { "actorstream.dlq.value.truncated", Encoding.UTF8.GetBytes("true") },
+                { "actorstream.dlq.value.original.size", Encoding.UTF8.GetBytes("999900") },
+            };
+            await producer.ProduceAsync("accounts.dlq", new Message<string, string> { Key = "a-1", Value = "{\"accountId\":\"a-1\",\"pad\":\"xxx", Headers = headers });
+        }
+
+        var (exit, _, stderr) = await Actorstream.RunWithEnvironmentAsync(NoKafkaEnvironment, "dlq", "replay", "--topic", "accounts.dlq", "--all", "--set", bootstrap);
+        Assert.Equal(2, exit);
+        Assert.Contains("accounts.dlq 0:0 was cut to fit the DLQ (value truncated): it cannot be replayed; the original is accounts[1]@7", stderr);
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = "w" }).Build();
+        Assert.All(Enumerable.Range(0, 2), p => Assert.Equal(0, consumer.QueryWatermarkOffsets(new TopicPartition("accounts", p), TimeSpan.FromSeconds(10)).High.Value));
+    }
+
+    [Fact]
     public async Task Lag_from_kafka_prints_every_partition_and_exits_1_above_the_threshold()
     {
         await using var kafka = await Actorstream.StartKafkaAsync("--topic", "accounts:2", "--topic", "accounts.dlq:2", "--topic", "accounts.balances:2");

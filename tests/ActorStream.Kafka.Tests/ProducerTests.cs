@@ -179,6 +179,36 @@ public class ProducerTests : KafkaSpec
     }
 
     [Fact]
+    public async Task A_fatal_producer_error_replaces_the_client_and_sends_the_undelivered_records_again()
+    {
+        const int total = 2000;
+        var topic = NewTopic(2);
+
+        // OUT_OF_ORDER_SEQUENCE_NUMBER on the head-of-line request: librdkafka raises a fatal
+        // idempotence error, and the old client refuses everything after it. One request in flight:
+        // the mock checks no sequence numbers and would append the requests behind the failed one.
+        Kafka.PushRequestErrors(KafkaApiKey.Produce, ErrorCode.OutOfOrderSequenceNumber);
+        var results = await Source.From(Enumerable.Range(0, total))
+            .Select(i => ProducerMessage.Single(new ProducerRecord<string, string>(topic, $"key-{i % 13}", i.ToString()), i))
+            .Via(KafkaProducer.FlexiFlow<string, string, int>(ProducerSettings().WithProperty("max.in.flight.requests.per.connection", "1")))
+            .RunWith(Sink.Seq<ProducerResult<string, string, int>>(), Materializer)
+            .WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(Enumerable.Range(0, total), results.Select(r => r.PassThrough));
+        Assert.All(results, r => Assert.True(Assert.Single(r.Deliveries).Offset.Value >= 0, $"record {r.PassThrough} has no offset"));
+
+        // Exactly the input, once each, in input order per partition.
+        var read = ReadAll(topic, 2, total);
+        Assert.Equal(total, read.Count);
+        Assert.Equal(Enumerable.Range(0, total), read.Select(r => int.Parse(r.Message.Value)).Order());
+        foreach (var partition in read.GroupBy(r => r.Partition.Value))
+        {
+            var values = partition.OrderBy(r => r.Offset.Value).Select(r => int.Parse(r.Message.Value)).ToList();
+            Assert.Equal(values.Order(), values);
+        }
+    }
+
+    [Fact]
     public async Task Async_serializers_are_awaited_before_producing()
     {
         var topic = NewTopic(1);

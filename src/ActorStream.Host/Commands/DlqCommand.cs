@@ -103,6 +103,14 @@ internal static class DlqCommand
                     throw new NodeConfigException($"{dlqTopic} {r.Partition.Value}:{r.Offset.Value} has no {DlqPrefix}original.topic header: not an ActorStream dead letter");
                 }
 
+                var cut = new[] { "value", "headers", "key" }.Where(part => Header(r, $"{part}.truncated") == "true").ToList();
+                if (cut.Count > 0)
+                {
+                    // Cut to fit the DLQ: replaying it would produce something other than the original.
+                    throw new NodeConfigException($"{dlqTopic} {r.Partition.Value}:{r.Offset.Value} was cut to fit the DLQ ({string.Join(", ", cut)} truncated): it cannot be replayed; "
+                        + $"the original is {original}[{Header(r, "original.partition")}]@{Header(r, "original.offset")} while retention keeps it");
+                }
+
                 if (target is not null && target != original && !parse.GetValue(allowOther))
                 {
                     throw new NodeConfigException($"--to {target}: {dlqTopic} {r.Partition.Value}:{r.Offset.Value} came from {original}; replaying elsewhere needs --allow-other-topic");

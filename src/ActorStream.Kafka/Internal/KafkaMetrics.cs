@@ -28,4 +28,7 @@ internal static class KafkaMetrics
         "Offsets never processed because a committed offset or fetch position was outside the partition's log (retention, recreated topic)");
 
     public static readonly Counter<long> RecordsProduced = Meter.CreateCounter<long>("actorstream.kafka.records.produced", "records", "Records acknowledged by the broker");
+
+    public static readonly Counter<long> ProducersRenewed = Meter.CreateCounter<long>("actorstream.kafka.producers.renewed", "producers",
+        "Producer clients replaced after a fatal error (their unacknowledged records are sent again through the new client)");
 }

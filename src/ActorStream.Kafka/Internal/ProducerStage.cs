@@ -15,7 +15,11 @@ namespace ActorStream.Kafka.Internal;
 /// order — also with asynchronous serializers, whose completion order is arbitrary — so with the
 /// idempotent producer the order per partition is the input order. A failed serialization or
 /// delivery fails the stage; its pass-through (e.g. an offset) is then never emitted, so nothing is
-/// acknowledged that was not written.
+/// acknowledged that was not written. Except a fatal producer error (the idempotent producer lost
+/// its sequence, or was fenced): the stage's own client is then replaced (<see cref="RenewableProducer"/>),
+/// and once every record sent through the old one has its delivery report, the ones it did not
+/// deliver are sent again through the new one in input order, before anything newer — never
+/// reported delivered. A shared client is its owner's to replace: with one, a fatal error fails the stage.
 /// </summary>
 internal sealed class ProducerStage<TKey, TValue, TPass> : GraphStage<FlowShape<ProducerEnvelope<TKey, TValue, TPass>, ProducerResult<TKey, TValue, TPass>>>
 {
@@ -51,7 +55,13 @@ internal sealed class ProducerStage<TKey, TValue, TPass> : GraphStage<FlowShape<
 
         public Task<Serialized[]> Serialization { get; }
 
-        public Task<DeliveryResult<TKey, TValue>[]>? Delivery { get; set; }
+        /// <summary>One delivery per record, once handed to the client.</summary>
+        public Task<DeliveryResult<TKey, TValue>>[]? Deliveries { get; set; }
+
+        /// <summary>The client generation the failed-or-pending deliveries were produced on (own client only).</summary>
+        public RenewableProducer.Generation? Generation { get; set; }
+
+        public bool IsDelivered => Deliveries is not null && Deliveries.All(d => d.IsCompleted);
     }
 
     private readonly record struct Serialized(ProducerRecord<TKey, TValue> Record, byte[]? Key, byte[]? Value);
@@ -61,7 +71,8 @@ internal sealed class ProducerStage<TKey, TValue, TPass> : GraphStage<FlowShape<
         private readonly ProducerStage<TKey, TValue, TPass> _stage;
         private readonly Queue<Entry> _entries = new();
         private readonly Queue<Entry> _toProduce = new();
-        private IProducer<byte[], byte[]>? _producer;
+        private IProducer<byte[], byte[]>? _shared;
+        private RenewableProducer? _own;
         private Encoder<TKey>? _keys;
         private Encoder<TValue>? _values;
         private Action? _wakeup;
@@ -94,9 +105,19 @@ internal sealed class ProducerStage<TKey, TValue, TPass> : GraphStage<FlowShape<
 
                 // A shared typed producer lends its native handle; this stage's byte-level view of it is
                 // disposed with the stage, the handle stays with its owner.
-                _producer = _stage._shared is { } shared
-                    ? new DependentProducerBuilder<byte[], byte[]>(shared.Handle).Build()
-                    : _stage._settings.CreateByteProducer();
+                if (_stage._shared is { } shared)
+                {
+                    _shared = new DependentProducerBuilder<byte[], byte[]>(shared.Handle).Build();
+                }
+                else
+                {
+                    _own = _stage._settings.CreateRenewableProducer(error =>
+                        _log?.Warning("Producer hit a fatal error ({0}: {1}); replacing it and sending its unacknowledged records again", error.Code, error.Reason));
+
+                    // Built now, so that settings librdkafka refuses fail the stage at its start.
+                    _ = _own.Current;
+                }
+
                 Pull(_stage.In);
             }
             catch (Exception ex)
@@ -107,25 +128,16 @@ internal sealed class ProducerStage<TKey, TValue, TPass> : GraphStage<FlowShape<
 
         public override void PostStop()
         {
-            if (_producer is null)
+            _shared?.Dispose();
+            if (_own is null)
             {
                 return;
             }
 
-            try
+            var left = _own.Close();
+            if (left > 0)
             {
-                if (_stage._shared is null)
-                {
-                    var left = _producer.Flush(_stage._settings.CloseTimeout);
-                    if (left > 0)
-                    {
-                        _log?.Warning("Producer closed with {0} record(s) undelivered after {1}", left, _stage._settings.CloseTimeout);
-                    }
-                }
-            }
-            finally
-            {
-                _producer.Dispose();
+                _log?.Warning("Producer closed with {0} record(s) undelivered after {1}", left, _stage._settings.CloseTimeout);
             }
         }
 
@@ -142,6 +154,11 @@ internal sealed class ProducerStage<TKey, TValue, TPass> : GraphStage<FlowShape<
         private void Progress()
         {
             Volatile.Write(ref _wakeupPending, 0);
+            if (!Resend())
+            {
+                return;
+            }
+
             while (_toProduce.Count > 0 && _toProduce.Peek().Serialization.IsCompleted)
             {
                 var entry = _toProduce.Dequeue();
@@ -151,8 +168,7 @@ internal sealed class ProducerStage<TKey, TValue, TPass> : GraphStage<FlowShape<
                     return;
                 }
 
-                entry.Delivery = Produce(entry.Serialization.Result);
-                WakeOn(entry.Delivery);
+                Produce(entry, entry.Serialization.Result, resendOnly: false);
             }
 
             if (_toProduce.Count > 0)
@@ -160,11 +176,22 @@ internal sealed class ProducerStage<TKey, TValue, TPass> : GraphStage<FlowShape<
                 WakeOn(_toProduce.Peek().Serialization);
             }
 
-            while (_entries.Count > 0 && _entries.Peek().Delivery is { IsCompleted: true } delivery)
+            while (_entries.Count > 0 && _entries.Peek().IsDelivered)
             {
-                if (!delivery.IsCompletedSuccessfully)
+                var head = _entries.Peek();
+                var failed = head.Deliveries!.FirstOrDefault(d => !d.IsCompletedSuccessfully);
+                if (failed is not null)
                 {
-                    FailStage(delivery.Exception?.GetBaseException() ?? new OperationCanceledException("Produce was cancelled"));
+                    var error = failed.Exception?.GetBaseException() ?? new OperationCanceledException("Produce was cancelled");
+                    if (_own is not null && head.Generation is { } generation && _own.IsFatal(generation, error))
+                    {
+                        // The client is being replaced: Resend sends this (and every later record of
+                        // that client) again once all of them have their delivery reports.
+                        Progress();
+                        return;
+                    }
+
+                    FailStage(error);
                     return;
                 }
 
@@ -173,9 +200,10 @@ internal sealed class ProducerStage<TKey, TValue, TPass> : GraphStage<FlowShape<
                     break;
                 }
 
-                var head = _entries.Dequeue();
-                KafkaMetrics.RecordsProduced.Add(delivery.Result.Length);
-                Push(_stage.Out, new ProducerResult<TKey, TValue, TPass>(delivery.Result, head.Envelope.PassThrough));
+                _entries.Dequeue();
+                var results = head.Deliveries!.Select(d => d.Result).ToArray();
+                KafkaMetrics.RecordsProduced.Add(results.Length);
+                Push(_stage.Out, new ProducerResult<TKey, TValue, TPass>(results, head.Envelope.PassThrough));
             }
 
             if (_entries.Count == 0 && IsClosed(_stage.In))
@@ -188,6 +216,68 @@ internal sealed class ProducerStage<TKey, TValue, TPass> : GraphStage<FlowShape<
             {
                 Pull(_stage.In);
             }
+        }
+
+        /// <summary>
+        /// After the own client was replaced: waits until every record produced through a retired
+        /// client has its delivery report, then sends the failed ones again through the current
+        /// client, oldest first, before anything new is produced (so per partition the input order
+        /// holds). Returns false while it is still waiting.
+        /// </summary>
+        private bool Resend()
+        {
+            if (_own is null)
+            {
+                return true;
+            }
+
+            var stale = _entries.Where(e => e.Generation is { Retired: true }).ToList();
+            if (stale.Count == 0)
+            {
+                return true;
+            }
+
+            var waiting = stale.SelectMany(e => e.Deliveries!).FirstOrDefault(d => !d.IsCompleted);
+            if (waiting is not null)
+            {
+                WakeOn(waiting);
+                return false;
+            }
+
+            foreach (var entry in stale)
+            {
+                Produce(entry, entry.Serialization.Result, resendOnly: true);
+            }
+
+            return true;
+        }
+
+        /// <summary>Hands an entry's records to the client (with <paramref name="resendOnly"/>: those whose delivery failed).</summary>
+        private void Produce(Entry entry, Serialized[] records, bool resendOnly)
+        {
+            RenewableProducer.Generation? generation = null;
+            IProducer<byte[], byte[]> producer;
+            if (_own is not null)
+            {
+                generation = _own.Current;
+                producer = generation.Producer;
+            }
+            else
+            {
+                producer = _shared!;
+            }
+
+            entry.Deliveries ??= new Task<DeliveryResult<TKey, TValue>>[records.Length];
+            for (var i = 0; i < records.Length; i++)
+            {
+                if (!resendOnly || !entry.Deliveries[i].IsCompletedSuccessfully)
+                {
+                    entry.Deliveries[i] = ProduceOne(producer, records[i]);
+                    WakeOn(entry.Deliveries[i]);
+                }
+            }
+
+            entry.Generation = generation;
         }
 
         private void WakeOn(Task task)
@@ -266,37 +356,14 @@ internal sealed class ProducerStage<TKey, TValue, TPass> : GraphStage<FlowShape<
             return result;
         }
 
-        private Task<DeliveryResult<TKey, TValue>[]> Produce(Serialized[] records)
-        {
-            if (records.Length == 0)
-            {
-                return Task.FromResult(Array.Empty<DeliveryResult<TKey, TValue>>());
-            }
-
-            if (records.Length == 1)
-            {
-                return One(records[0]);
-            }
-
-            var tasks = new Task<DeliveryResult<TKey, TValue>>[records.Length];
-            for (var i = 0; i < records.Length; i++)
-            {
-                tasks[i] = ProduceOne(records[i]);
-            }
-
-            return Task.WhenAll(tasks);
-        }
-
-        private async Task<DeliveryResult<TKey, TValue>[]> One(Serialized record) => [await ProduceOne(record).ConfigureAwait(false)];
-
-        private async Task<DeliveryResult<TKey, TValue>> ProduceOne(Serialized s)
+        private static async Task<DeliveryResult<TKey, TValue>> ProduceOne(IProducer<byte[], byte[]> producer, Serialized s)
         {
             var message = new Message<byte[], byte[]> { Key = s.Key!, Value = s.Value!, Headers = s.Record.Headers };
             try
             {
                 var delivery = s.Record.ExplicitPartition is { } tp
-                    ? await _producer!.ProduceAsync(tp, message).ConfigureAwait(false)
-                    : await _producer!.ProduceAsync(s.Record.Topic, message).ConfigureAwait(false);
+                    ? await producer.ProduceAsync(tp, message).ConfigureAwait(false)
+                    : await producer.ProduceAsync(s.Record.Topic, message).ConfigureAwait(false);
                 return Typed(s.Record, delivery);
             }
             catch (ProduceException<byte[], byte[]> ex)

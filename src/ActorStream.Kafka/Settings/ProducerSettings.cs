@@ -132,11 +132,34 @@ public sealed record ProducerSettings<TKey, TValue>
         : Encoder<TValue>.Default();
 
     /// <summary>Builds the byte-level client the producer stages use (they serialize themselves, in order).</summary>
-    internal IProducer<byte[], byte[]> CreateByteProducer()
+    /// <param name="onError">Errors the client reports (fatal ones included), if wanted.</param>
+    internal IProducer<byte[], byte[]> CreateByteProducer(Action<Error>? onError = null)
     {
         Validate();
-        return LibrdkafkaProperties.BuildClient(() => new ProducerBuilder<byte[], byte[]>(ToClientConfig()).Build(), $"{ProducerPath}.properties");
+        return LibrdkafkaProperties.BuildClient(() =>
+        {
+            var builder = new ProducerBuilder<byte[], byte[]>(ToClientConfig());
+            if (onError is not null)
+            {
+                builder.SetErrorHandler((_, error) => onError(error));
+            }
+
+            return builder.Build();
+        }, $"{ProducerPath}.properties");
     }
+
+    /// <summary>A byte-level client that is replaced after a fatal error (see <see cref="RenewableProducer"/>).</summary>
+    /// <param name="onRenewed">Told when a fatal error retired a client.</param>
+    /// <param name="closeTimeout">How long closing flushes (default <see cref="CloseTimeout"/>).</param>
+    internal RenewableProducer CreateRenewableProducer(Action<Error>? onRenewed = null, TimeSpan? closeTimeout = null) =>
+        new(CreateByteProducer, closeTimeout ?? CloseTimeout, onRenewed);
+
+    /// <summary>The largest record the client accepts (librdkafka's <c>message.max.bytes</c>, 1,000,000 unless set).</summary>
+    /// <exception cref="KafkaConfigurationException">The property is not an integer of at least 1000.</exception>
+    internal int MaxMessageBytes =>
+        !Properties.TryGetValue("message.max.bytes", out var text) ? 1_000_000
+        : int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= 1000 ? value
+        : throw new KafkaConfigurationException($"{ProducerPath}.properties.\"message.max.bytes\"", $"must be an integer of at least 1000 (bytes), got '{text}'");
 
     /// <summary>Checks that the settings are complete (bootstrap servers set).</summary>
     /// <exception cref="KafkaConfigurationException">Something is missing; the message names the key.</exception>

@@ -174,7 +174,9 @@ public abstract class EventSourcedEntity<TValue, TState, TEvent> : UntypedPersis
                 delivered.ReplyTo.Tell(new RecordProcessed(delivered.Source.Offset));
                 break;
             case OutputsFailed failed:
-                // The events are persisted: a retry of this record (same offset) re-emits, never re-applies.
+                // The events are persisted: a retry of this record (same offset) re-emits, never
+                // re-applies. An output topic that is only unavailable keeps the record retrying (the
+                // host sees the cause) for as long as that lasts.
                 throw new OutputEmitException($"emitting the outputs of offset {failed.Offset} failed: {failed.Cause.Message}", failed.Cause);
             case SaveSnapshotSuccess saved:
                 DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
@@ -286,6 +288,7 @@ public abstract class EventSourcedEntity<TValue, TState, TEvent> : UntypedPersis
             return;
         }
 
+        replyTo.Tell(new OutputsInFlight(offset));
         ActorStreamExtension.Get(Context.System).Emitter.EmitAsync(context.Outputs).PipeTo(
             Self,
             success: () => new OutputsDelivered(source, replyTo),

@@ -7,7 +7,9 @@ namespace ActorStream.Entities;
 /// value arrives decoded (JSON by default) as <typeparamref name="TValue"/>; records that cannot be
 /// decoded never reach the entity (they go to the dead-letter topic). Throw to fail: the pipeline's
 /// supervision retries the same record with backoff (later records of this key wait, other keys
-/// flow), dead-letters it, or stops. State kept in fields lives as long as the actor (lost on restart,
+/// flow), dead-letters it, or stops. Outputs that cannot be written yet (the output topic unavailable)
+/// are not the record's fault: the record is retried — the handler runs again — for as long as that
+/// lasts, never dead-lettered. State kept in fields lives as long as the actor (lost on restart,
 /// rebalance and passivation); for state that must survive derive from
 /// <see cref="EventSourcedEntity{TValue, TState, TEvent}"/> instead.
 /// </summary>
@@ -34,6 +36,7 @@ public abstract class RecordEntity<TValue> : ReceiveActor
         await HandleAsync((TValue)message.Value!, context);
         if (context.Outputs.Count > 0)
         {
+            replyTo.Tell(new Internal.Protocol.OutputsInFlight(message.Record.Offset));
             await ActorStreamExtension.Get(Context.System).Emitter.EmitAsync(context.Outputs);
         }
 

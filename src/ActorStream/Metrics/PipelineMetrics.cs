@@ -18,6 +18,12 @@ internal static class PipelineMetrics
 
     public static readonly Counter<long> DeadLetterWriteFailures = Meter.CreateCounter<long>("actorstream.dlq.write_failures", "attempts", "Failed dead-letter writes (retried)");
 
+    public static readonly Counter<long> OutputRetries = Meter.CreateCounter<long>("actorstream.outputs.retried", "attempts",
+        "Records retried because their outputs could not be written yet (output topic unavailable, producer replaced, schema registry down); never dead-lettered");
+
+    public static readonly Counter<long> DeadLettersCut = Meter.CreateCounter<long>("actorstream.dlq.cut_to_fit", "records",
+        "Dead letters written with their value, headers or key cut to fit message.max.bytes (marked actorstream.dlq.<part>.truncated)");
+
     public static readonly Counter<long> AckTimeouts = Meter.CreateCounter<long>("actorstream.records.ack_timeouts", "records", "Records re-sent because no acknowledgement came within ack-timeout");
 
     public static readonly Counter<long> RecordsEmitted = Meter.CreateCounter<long>("actorstream.records.emitted", "records", "Records entities emitted to output topics");

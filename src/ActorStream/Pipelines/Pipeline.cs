@@ -108,7 +108,11 @@ public sealed class Pipeline
                 Logging.GetLogger(system, "ActorStream.Pipeline"));
 
         var deadLetters = system.ActorOf(
-            DeadLetterWriter.Props(settings.DlqTopic, settings.GroupId, producer.CreateProducer, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)),
+            DeadLetterWriter.Props(settings.DlqTopic, settings.GroupId,
+                producer.CreateRenewableProducer(error => Logging.GetLogger(system, "ActorStream.DeadLetters").Warning(
+                    "Pipeline {0}: the DLQ producer hit a fatal error ({1}: {2}); it is replaced, and dead letters it did not deliver are written again", settings.Name, error.Code, error.Reason),
+                    closeTimeout: TimeSpan.FromSeconds(10)),
+                producer.MaxMessageBytes, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)),
             $"dlq-{Uri.EscapeDataString(settings.Name)}");
         // Shard = partition, placed on the node that consumes the partition (external allocation,
         // updated from the consumer's assignments), so records are handled where they are read.

@@ -254,6 +254,59 @@ public sealed class SqlitePersistentPipelineTests : PersistentPipelineSpec
         connection.Open();
         return connection;
     }
+
+    [Fact]
+    public async Task An_output_outage_longer_than_the_retry_budget_re_emits_the_persisted_events_and_applies_nothing_twice()
+    {
+        const int keys = 4;
+        const int perKey = 10;
+        var topic = NewTopic(2);
+        Kafka.CreateTopic($"{topic}.out", 2);
+        var settings = Settings("ledger-out-outage", topic, "Ledger").WithAckTimeout(TimeSpan.FromSeconds(2));
+
+        // Outputs fail after 1 s; 3 attempts with 100-500 ms backoff: without transient handling a
+        // record whose events are persisted would be dead-lettered after about 4 s.
+        var node = StartNode(settings, """
+            actorstream.kafka.producer.properties { "message.timeout.ms" = 1000, "max.in.flight.requests.per.connection" = 1 }
+            """);
+        try
+        {
+            ProduceLedger(topic, keys, perKey / 2);
+            await AwaitConditionAsync(() => Task.FromResult(Committed(settings.GroupId, topic, 2).Values.Sum() == keys * perKey / 2), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));
+
+            // Leadership of the output partitions keeps moving: librdkafka retries each request after a
+            // metadata refresh and retry.backoff.ms (at least 100 ms), so 100 errors last at least 10 s.
+            for (var p = 0; p < 2; p++)
+            {
+                Kafka.PushPartitionRequestErrors($"{topic}.out", p, TestKit.KafkaApiKey.Produce,
+                    Enumerable.Range(0, 100).Select(i => i % 2 == 0 ? Confluent.Kafka.ErrorCode.NotLeaderForPartition : Confluent.Kafka.ErrorCode.LeaderNotAvailable).ToArray());
+            }
+
+            ProduceLedger(topic, keys, perKey / 2, fromSeq: perKey / 2 + 1);
+
+            // The events of the first record of each key after the outage began are persisted, its
+            // outputs cannot be written: it stays unacknowledged, nothing behind it is committed.
+            await AwaitConditionAsync(() => Task.FromResult(Enumerable.Range(0, keys).All(k => LedgerLog.Decided.ContainsKey($"{Key(k)}/{perKey / 2 + 1}"))), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
+            var outage = System.Diagnostics.Stopwatch.StartNew();
+            while (outage.Elapsed < TimeSpan.FromSeconds(6))
+            {
+                await Task.Delay(200);
+                Assert.Equal(keys * perKey / 2, Committed(settings.GroupId, topic, 2).Values.Sum());
+            }
+
+            AssertNoDeadLetters($"{topic}.dlq", 2);
+            await AwaitConditionAsync(() => Task.FromResult(Committed(settings.GroupId, topic, 2).Values.Sum() == keys * perKey), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        }
+        finally
+        {
+            await node.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        AssertNoDeadLetters($"{topic}.dlq", 2);
+
+        // Each output once with the right balance, and every record decided (so persisted and applied) once.
+        AssertOutputsExactlyOnce(topic, keys, perKey);
+    }
 }
 
 /// <summary>Persistent pipelines on a real PostgreSQL server (the collection's throwaway server).</summary>

@@ -23,6 +23,12 @@ public abstract class PipelineSpec : Akka.TestKit.Xunit2.TestKit
     {
     }
 
+    /// <summary>A cluster of <paramref name="brokers"/> brokers (faults on one broker leave the others serving).</summary>
+    protected PipelineSpec(ITestOutputHelper output, int brokers, string extraConfig = "")
+        : this(EmbeddedKafka.Start(brokers), output, extraConfig)
+    {
+    }
+
     private PipelineSpec(EmbeddedKafka kafka, ITestOutputHelper output, string extraConfig)
         : base(ConfigurationFactory.ParseString(extraConfig).WithFallback(NodeConfig(kafka.BootstrapServers)), output: output)
     {
@@ -94,34 +100,61 @@ public abstract class PipelineSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
     }
 
-    /// <summary>Reads everything in a topic now, up to the current end of every partition.</summary>
-    protected List<ConsumeResult<string?, byte[]>> ReadToEnd(string topic, int partitions)
+    /// <summary>
+    /// Reads everything in a topic from the beginning up to the end offsets it has now (every
+    /// partition read to its high watermark, so duplicates and extra records are seen, never cut off
+    /// at an expected count). Fails if the end is not reached within <paramref name="wait"/>.
+    /// </summary>
+    protected List<ConsumeResult<string?, byte[]>> ReadToEnd(string topic, int partitions, TimeSpan? wait = null)
     {
         var ends = EndOffsets(topic, partitions);
-        return ReadAll(topic, partitions, (int)ends.Values.Sum());
-    }
-
-    /// <summary>Reads a whole topic from the beginning (bounded wait for <paramref name="expected"/> records).</summary>
-    protected List<ConsumeResult<string?, byte[]>> ReadAll(string topic, int partitions, int expected, TimeSpan? wait = null)
-    {
         using var consumer = new ConsumerBuilder<string?, byte[]>(new ConsumerConfig
         {
             BootstrapServers = Kafka.BootstrapServers,
             GroupId = $"reader-{Guid.NewGuid():N}",
             EnableAutoCommit = false,
+            EnablePartitionEof = true,
         }).Build();
-        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var open = ends.Where(e => e.Value > 0).Select(e => e.Key).ToHashSet();
+        consumer.Assign(open.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         var list = new List<ConsumeResult<string?, byte[]>>();
         var deadline = DateTime.UtcNow + (wait ?? TimeSpan.FromSeconds(30));
-        while (list.Count < expected && DateTime.UtcNow < deadline)
+        while (open.Count > 0)
         {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } r)
+            Assert.True(DateTime.UtcNow < deadline, $"{topic}: partitions {string.Join(", ", open)} not read to their end offsets within {wait ?? TimeSpan.FromSeconds(30)}");
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is not { } r)
+            {
+                continue;
+            }
+
+            if (!r.IsPartitionEOF)
             {
                 list.Add(r);
+            }
+
+            if ((r.IsPartitionEOF ? r.Offset.Value : r.Offset.Value + 1) >= ends[r.Partition.Value])
+            {
+                open.Remove(r.Partition.Value);
             }
         }
 
         return list;
+    }
+
+    /// <summary>
+    /// Waits (bounded) until the topic holds at least <paramref name="expected"/> records, then reads
+    /// it to its end offsets: the result may hold more than expected (duplicates show), never fewer
+    /// unless the wait ran out.
+    /// </summary>
+    protected List<ConsumeResult<string?, byte[]>> ReadAll(string topic, int partitions, int expected, TimeSpan? wait = null)
+    {
+        var deadline = DateTime.UtcNow + (wait ?? TimeSpan.FromSeconds(30));
+        while (EndOffsets(topic, partitions).Values.Sum() < expected && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+        }
+
+        return ReadToEnd(topic, partitions);
     }
 
     protected Dictionary<int, long> Committed(string groupId, string topic, int partitions)
@@ -136,6 +169,14 @@ public abstract class PipelineSpec : Akka.TestKit.Xunit2.TestKit
     {
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = Kafka.BootstrapServers, GroupId = "watermarks" }).Build();
         return Enumerable.Range(0, partitions).ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
+    }
+
+    /// <summary>Asserts that the DLQ, read to its end, is empty; else fails naming each dead letter's offset, stage and exception.</summary>
+    protected void AssertNoDeadLetters(string dlqTopic, int partitions)
+    {
+        var letters = ReadToEnd(dlqTopic, partitions);
+        Assert.True(letters.Count == 0, $"{letters.Count} dead letter(s) in {dlqTopic}: " + string.Join("; ", letters.Select(l =>
+            $"offset {Header(l, "actorstream.dlq.original.offset")} key {l.Message.Key} stage {Header(l, "actorstream.dlq.stage")} attempts {Header(l, "actorstream.dlq.attempts")}: {Header(l, "actorstream.dlq.exception.type")}: {Header(l, "actorstream.dlq.exception.message")}")));
     }
 
     protected static string Header(ConsumeResult<string?, byte[]> record, string name) =>

@@ -134,7 +134,7 @@ public sealed class SchemaFormatTests : PipelineSpec
         // Nothing is processed, nothing dead-lettered, nothing committed while the registry is down.
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Empty(journal);
-        Assert.Empty(ReadToEnd($"{topic}.dlq", 1));
+        AssertNoDeadLetters($"{topic}.dlq", 1);
 
         // The registry comes up (on the configured port) already holding the subject's schema — registered
         // beforehand through another port, so the pipeline's retry never sees a registry without it:
@@ -154,7 +154,7 @@ public sealed class SchemaFormatTests : PipelineSpec
 
         Registry.Delete(path);
         Assert.Equal([1L, 2L], journal.Select(e => e.Seq));
-        Assert.Empty(ReadToEnd($"{topic}.dlq", 1));
+        AssertNoDeadLetters($"{topic}.dlq", 1);
         await system.Terminate();
     }
 
@@ -207,6 +207,108 @@ public sealed class SchemaFormatTests : PipelineSpec
     }
 
     [Fact]
+    public async Task During_a_long_dlq_outage_each_poison_record_of_every_stage_is_dead_lettered_exactly_once()
+    {
+        var topic = NewTopic(1, withDlq: false);
+        Kafka.CreateTopic($"{topic}.out", 1);
+        using var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = _registry.Server.Url.ToString().TrimEnd('/') });
+        await client.RegisterSchemaAsync($"{topic}-value", new Schema(SeqSchema, SchemaType.Json));
+        ProduceBytes(topic, [
+            ("a", Encoding.UTF8.GetBytes("""{"seq":1}""")),
+            ("a", Encoding.UTF8.GetBytes("""{"seq":"two"}""")),                // schema
+            ("b", Encoding.UTF8.GetBytes("""{"seq":2,"fail":"not a bool"}""")), // deserialize
+            (null, Encoding.UTF8.GetBytes("""{"seq":3}""")),                   // no key: deserialize
+            ("c", Encoding.UTF8.GetBytes("""{"seq":4,"fail":true}""")),        // handler
+            ("d", Encoding.UTF8.GetBytes("""{"seq":5,"hangAttempts":99}""")),  // timeout
+            ("a", Encoding.UTF8.GetBytes("""{"seq":6}""")),
+        ]);
+
+        // The DLQ topic does not exist yet and producers may not create it: every dead-letter write
+        // fails (after 1 s) and is retried, for many ack-timeout periods.
+        using var system = Akka.Actor.ActorSystem.Create("dlq-once", Akka.Configuration.ConfigurationFactory.ParseString($$"""
+            actorstream.schema-registry.url = "{{_registry.Server.Url.ToString().TrimEnd('/')}}"
+            actorstream.kafka.producer.properties { "allow.auto.create.topics" = false, "message.timeout.ms" = 1000 }
+            """).WithFallback(NodeConfig(Kafka.BootstrapServers)));
+        JoinSelf(system);
+        ActorStreamExtension.Get(system).Entities.Register<SeqEntity>("Seq");
+        var settings = Settings("dlq-once", topic, "Seq").WithValueFormat(ValueFormat.JsonValidated)
+            .WithNullKeyPolicy(NullKeyPolicy.DeadLetter).WithAckTimeout(TimeSpan.FromMilliseconds(300));
+        var pipeline = Pipeline.Start(system, settings);
+        var journal = Journal.For(topic);
+        await AwaitConditionAsync(() => Task.FromResult(journal.Any(e => e.Key == "d" && e.Attempt == 3) && journal.Any(e => e.Key == "a" && e.Seq == 1)), TimeSpan.FromSeconds(30));
+        var outage = System.Diagnostics.Stopwatch.StartNew();
+        while (outage.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            await Task.Delay(100);
+            Assert.InRange(Committed(settings.GroupId, topic, 1).GetValueOrDefault(0), 0, 1); // never past the first poison record
+        }
+
+        Kafka.CreateTopic($"{topic}.dlq", 1);
+        await AwaitConditionAsync(() => Task.FromResult(Committed(settings.GroupId, topic, 1).GetValueOrDefault(0) == 7), TimeSpan.FromSeconds(60));
+        await pipeline.StopAsync(TimeSpan.FromSeconds(30));
+
+        var dlq = ReadToEnd($"{topic}.dlq", 1);
+        Assert.Equal(
+            ["1:schema", "2:deserialize", "3:deserialize", "4:handler", "5:timeout"],
+            dlq.Select(l => $"{Header(l, "actorstream.dlq.original.offset")}:{Header(l, "actorstream.dlq.stage")}").Order(StringComparer.Ordinal));
+        Assert.Equal([1L, 6L], journal.Where(e => e.Key == "a").Select(e => e.Seq));
+        await system.Terminate();
+    }
+
+    [Fact]
+    public async Task Emit_format_json_schema_with_the_registry_unreachable_waits_and_dead_letters_nothing()
+    {
+        var topic = NewTopic(1);
+        var output = $"{topic}.out";
+        Kafka.CreateTopic(output, 1);
+        var port = FreePort();
+        Produce(topic, [("a", """{"seq":1}"""), ("a", """{"seq":2}"""), ("b", """{"seq":3}""")]);
+        using var system = Akka.Actor.ActorSystem.Create("emit-down", Akka.Configuration.ConfigurationFactory
+            .ParseString($"actorstream.schema-registry.url = \"http://127.0.0.1:{port}\"")
+            .WithFallback(NodeConfig(Kafka.BootstrapServers)));
+        JoinSelf(system);
+        ActorStreamExtension.Get(system).Entities.Register<SeqEntity>("Seq");
+        var settings = Settings("emit-down", topic, "Seq").WithEmitFormat(EmitFormat.JsonSchema).WithAckTimeout(TimeSpan.FromMilliseconds(500));
+        var pipeline = Pipeline.Start(system, settings);
+        var journal = Journal.For(topic);
+
+        // Longer than the retry budget (3 attempts, 10-50 ms backoff, 500 ms ack-timeout): nothing
+        // written, nothing dead-lettered, nothing committed.
+        await AwaitConditionAsync(() => Task.FromResult(journal.Count(e => e.Key == "a") >= 4), TimeSpan.FromSeconds(30));
+        var outage = System.Diagnostics.Stopwatch.StartNew();
+        while (outage.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            await Task.Delay(100);
+            Assert.Empty(Committed(settings.GroupId, topic, 1));
+        }
+
+        AssertNoDeadLetters($"{topic}.dlq", 1);
+        Assert.Empty(ReadToEnd(output, 1));
+
+        // The registry comes up on the configured port already holding the output subject's schema
+        // (registered through another port first, so no retry sees it without the schema).
+        var path = Path.Combine(Path.GetTempPath(), $"as-registry-{Guid.NewGuid():N}.db");
+        await using (var elsewhere = await SchemaRegistryServer.StartAsync(SchemaRegistrySettings.Create().WithSqlitePath(path).WithHost("127.0.0.1").WithPort(FreePort())))
+        {
+            using var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = elsewhere.Url.ToString().TrimEnd('/') });
+            await client.RegisterSchemaAsync($"{output}-value", new Schema(SeqSchema, SchemaType.Json));
+        }
+
+        await using (var late = await SchemaRegistryServer.StartAsync(SchemaRegistrySettings.Create().WithSqlitePath(path).WithHost("127.0.0.1").WithPort(port)))
+        {
+            await AwaitConditionAsync(() => Task.FromResult(Committed(settings.GroupId, topic, 1).GetValueOrDefault(0) == 3), TimeSpan.FromSeconds(60));
+            await pipeline.StopAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Registry.Delete(path);
+        AssertNoDeadLetters($"{topic}.dlq", 1);
+        Assert.Equal(["a:1", "a:2", "b:3"], ReadToEnd(output, 1).Select(o => $"{o.Message.Key}:{JsonFrom(o.Message.Value).GetProperty("seq").GetInt64()}").Order(StringComparer.Ordinal));
+        await system.Terminate();
+    }
+
+    private static System.Text.Json.JsonElement JsonFrom(byte[] wire) => System.Text.Json.JsonDocument.Parse(wire.AsMemory(5)).RootElement;
+
+    [Fact]
     public void Emit_format_json_schema_without_a_registry_is_refused_naming_the_key()
     {
         using var system = Akka.Actor.ActorSystem.Create("noregistry-emits", NodeConfig(Kafka.BootstrapServers));
@@ -256,9 +358,9 @@ public sealed class SchemaFormatTests : PipelineSpec
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private void ProduceBytes(string topic, IEnumerable<(string Key, byte[] Value)> records)
+    private void ProduceBytes(string topic, IEnumerable<(string? Key, byte[] Value)> records)
     {
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        using var producer = new ProducerBuilder<string?, byte[]>(new ProducerConfig
         {
             BootstrapServers = Kafka.BootstrapServers,
             EnableIdempotence = true,
@@ -266,7 +368,7 @@ public sealed class SchemaFormatTests : PipelineSpec
         }).Build();
         foreach (var (key, value) in records)
         {
-            producer.Produce(topic, new Message<string, byte[]> { Key = key, Value = value });
+            producer.Produce(topic, new Message<string?, byte[]> { Key = key, Value = value });
         }
 
         Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));

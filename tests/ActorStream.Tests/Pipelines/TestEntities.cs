@@ -3,8 +3,8 @@ using ActorStream.Entities;
 
 namespace ActorStream.Tests.Pipelines;
 
-/// <summary>A test record value: a per-key sequence number, an optional failure, an optional delay.</summary>
-public sealed record SeqValue(long Seq, bool Fail = false, int DelayMs = 0, int HangAttempts = 0);
+/// <summary>A test record value: a per-key sequence number, an optional failure, an optional delay, an optional padding of the output (bytes).</summary>
+public sealed record SeqValue(long Seq, bool Fail = false, int DelayMs = 0, int HangAttempts = 0, int PadOutput = 0);
 
 /// <summary>What test entities saw, per test run (keyed by a run id carried in the topic name).</summary>
 public static class Journal
@@ -38,6 +38,12 @@ public sealed class SeqEntity : RecordEntity<SeqValue>
         }
 
         Journal.For(context.Record.Topic).Enqueue((EntityId, value.Seq, context.Attempt));
+        if (value.PadOutput > 0)
+        {
+            context.Emit($"{context.Record.Topic}.out", EntityId, new { key = EntityId, seq = value.Seq, pad = new string('x', value.PadOutput) });
+            return;
+        }
+
         context.Emit($"{context.Record.Topic}.out", EntityId, new { key = EntityId, seq = value.Seq });
     }
 }

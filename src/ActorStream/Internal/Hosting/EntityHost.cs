@@ -17,9 +17,13 @@ namespace ActorStream.Internal.Hosting;
 /// record again, while later records of this key wait), dead-letter (the record goes to the DLQ and
 /// is acknowledged once the broker acknowledged the dead letter), or stop (the pipeline halts on
 /// this record). A record redelivered after it was completed is acknowledged again without being
-/// handled twice. Storage failures of event-sourced entities (<see cref="EntityStorageException"/>:
-/// database down) are retried with backoff for as long as they last, never dead-lettered, and the
-/// record is not acknowledged meanwhile. A host idle for the pipeline's <c>passivate-after</c> asks
+/// handled twice. Failures that are not the record's fault — storage failures of event-sourced
+/// entities (<see cref="EntityStorageException"/>: database down) and outputs that cannot be written
+/// yet (<see cref="OutputUnavailableException"/>: output topic unavailable, producer replaced, schema
+/// registry down) — are retried with a capped backoff for as long as they last, never dead-lettered and
+/// not counted against <c>retry.max-attempts</c>; the record is not acknowledged meanwhile (the commit
+/// stays before it, its key shows as stuck). While a record's outputs are being written, ack-timeout
+/// does not count as a failed attempt. A host idle for the pipeline's <c>passivate-after</c> asks
 /// its shard to stop it (it comes back with the key's next record).
 /// </summary>
 internal sealed class EntityHost : ReceiveActor, IWithTimers
@@ -38,6 +42,13 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
     private IActorRef? _child;
     private int _childIncarnation;
     private Exception? _lastError;
+
+    // Retries of the current record after failures that are not its fault (storage, outputs).
+    private int _transientAttempt;
+
+    // The entity handled the current attempt and waits for its outputs' acknowledgements.
+    private bool _outputsInFlight;
+    private bool _outputWaitReported;
 
     public EntityHost(string entityId, PipelineSettings settings, EntityRegistration entity, IActorRef deadLetters)
     {
@@ -72,6 +83,13 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
             if (_current is not null && !_running && _current.Record.Offset == r.Offset)
             {
                 Send();
+            }
+        });
+        Receive<OutputsInFlight>(o =>
+        {
+            if (_current is not null && _running && o.Offset == _current.Record.Offset && Sender.Equals(_child))
+            {
+                _outputsInFlight = true;
             }
         });
         Receive<EntityStorageFailed>(f =>
@@ -142,7 +160,17 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
             // Re-sent because no ack came within ack-timeout: reply to the newest stage, and if the
             // entity is still busy with it past the timeout, count that as a failed attempt.
             _current = delivery;
-            if (_running && DateTime.UtcNow - _startedAt >= _settings.AckTimeout && _child is not null)
+            if (_running && _outputsInFlight && DateTime.UtcNow - _startedAt >= _settings.AckTimeout)
+            {
+                // Handled; the output topic is slow or away. The producer bounds each try and a
+                // failure comes back here as an OutputUnavailableException: never a timeout.
+                if (!_outputWaitReported)
+                {
+                    _outputWaitReported = true;
+                    _log.Warning($"Entity {_entity.Name} '{_entityId}': the outputs of {record} are not acknowledged by Kafka after {DateTime.UtcNow - _startedAt:g}; waiting for the output topic (ack-timeout applies to the handler, not to output delivery)");
+                }
+            }
+            else if (_running && DateTime.UtcNow - _startedAt >= _settings.AckTimeout && _child is not null)
             {
                 _lastError = new TimeoutException($"the entity did not acknowledge {record} within ack-timeout {_settings.AckTimeout}");
                 PipelineMetrics.AckTimeouts.Add(1);
@@ -221,6 +249,7 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
         _queue.RemoveAt(next);
         _current = chosen;
         _attempt = 1;
+        _transientAttempt = 0;
         Send();
     }
 
@@ -237,6 +266,8 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
         }
 
         _lastError = null;
+        _outputsInFlight = false;
+        _outputWaitReported = false;
         _running = true;
         _startedAt = DateTime.UtcNow;
         _child.Tell(new ProcessRecord(_entityId, _current!.Record, _current.Value, _attempt) { EmitFormat = _settings.EmitFormat });
@@ -246,14 +277,23 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
     {
         _running = false;
         var record = _current!.Record;
-        if (error is EntityStorageException)
+        if (TransientCause(error) is { } cause)
         {
-            // Database down or unreachable: not the record's fault. Keep the key blocked (nothing acked,
-            // nothing committed) and retry with backoff until the storage answers again.
-            var wait = _settings.Retry.BackoffFor(Math.Min(_attempt, 30));
-            _log.Warning($"Entity {_entity.Name} '{_entityId}': storage failed on {record} (attempt {_attempt}): {error.Message}; retrying in {wait}");
+            // Database down, output topic unavailable: not the record's fault. Keep the key blocked
+            // (nothing acked, nothing committed) and retry with backoff until it answers again; the
+            // attempts the record's own failures are counted with stay as they are.
+            _transientAttempt++;
+            var wait = _settings.Retry.BackoffFor(Math.Min(_transientAttempt, 30));
+            var what = cause is OutputUnavailableException ? "writing its outputs" : "storage";
+            _log.Warning($"Entity {_entity.Name} '{_entityId}': {what} failed on {record} (retry {_transientAttempt}, not counted against retry.max-attempts): {cause.Message}; retrying in {wait}");
             PipelineMetrics.RecordsRetried.Add(1);
-            _attempt++;
+            if (cause is OutputUnavailableException output)
+            {
+                PipelineMetrics.OutputRetries.Add(1,
+                    new KeyValuePair<string, object?>("pipeline", _settings.Name),
+                    new KeyValuePair<string, object?>("topic", output.Topic));
+            }
+
             Timers.StartSingleTimer("retry", new RetryRecord(record.Offset), wait);
             return;
         }
@@ -278,6 +318,20 @@ internal sealed class EntityHost : ReceiveActor, IWithTimers
 
         _log.Warning($"Entity {_entity.Name} '{_entityId}' failed on {record} after {_attempt} attempt(s): {error.GetType().Name}: {error.Message}; dead-lettering");
         _deadLetters.Tell(new WriteDeadLetter(record, stage, _entity.Name, _entityId, error.GetType().FullName ?? error.GetType().Name, error.Message, _attempt, Self));
+    }
+
+    /// <summary>The storage or output failure in <paramref name="error"/>'s causes, if that is what it is.</summary>
+    private static Exception? TransientCause(Exception error)
+    {
+        for (var e = error; e is not null; e = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e.InnerException)
+        {
+            if (e is EntityStorageException or OutputUnavailableException)
+            {
+                return e;
+            }
+        }
+
+        return null;
     }
 
     private void Complete(AckOutcome outcome)

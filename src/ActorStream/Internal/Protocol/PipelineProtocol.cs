@@ -51,6 +51,14 @@ internal sealed record WriteDeadLetter(
 /// <summary>DLQ writer → requester: the broker acknowledged the dead letter of <see cref="Record"/>.</summary>
 internal sealed record DeadLetterWritten(KafkaRecord Record);
 
+/// <summary>
+/// Entity actor → its host (the sender of <see cref="ProcessRecord"/>): the record at <see cref="Offset"/>
+/// is handled and its outputs are being written. From here on the wait is the output topic's, not the
+/// handler's: ack-timeout no longer turns it into a failed attempt (the producer's own
+/// message.timeout.ms bounds each try, and a failure that clears is retried by the host).
+/// </summary>
+internal sealed record OutputsInFlight(long Offset);
+
 /// <summary>Entity host → itself: the backoff before redelivering <see cref="Offset"/> is over.</summary>
 internal sealed record RetryRecord(long Offset);
 

@@ -221,7 +221,9 @@ internal sealed class PartitionDispatchStage : GraphStage<FlowShape<CommittableM
             var now = DateTime.UtcNow;
             foreach (var (offset, pending) in _pending)
             {
-                if (now - pending.SentAt >= _stage._settings.AckTimeout)
+                // Records that never reach an entity are the DLQ writer's from their first send: it
+                // retries the write itself until the broker acknowledges it (one write per record).
+                if (pending.FailureStage is null && now - pending.SentAt >= _stage._settings.AckTimeout)
                 {
                     _log.Warning("Pipeline {0}: no acknowledgement for {1} within ack-timeout {2}; re-sending it to entity '{3}'",
                         _stage._settings.Name, pending.Record, _stage._settings.AckTimeout, pending.EntityId);
